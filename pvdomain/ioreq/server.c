@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The IOREQ server: setup and teardown in Xen, the per-vCPU slots and the
+ * buffered ring.  See ioreq.h for the protocol and the validation rules;
+ * dispatch.c carries a validated request to the devices.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "core/log.h"
+#include "ioreq/ioreq_priv.h"
+
+#define COMP "ioreq"
+
+/* ---- the shared pages: every access is a single, ordered load/store ---- */
+
+static uint8_t slot_state(const pvr_ioreq_slot *slot)
+{
+    return __atomic_load_n(&slot->flags, __ATOMIC_ACQUIRE) &
+           PVR_IOREQ_STATE_MASK;
+}
+
+static void slot_complete(pvr_ioreq_slot *slot, uint8_t flags,
+                          uint64_t data)
+{
+    __atomic_store_n(&slot->data, data, __ATOMIC_RELAXED);
+    /* The result must be visible before the state that announces it. */
+    __atomic_store_n(&slot->flags,
+                     (uint8_t)((flags & ~PVR_IOREQ_STATE_MASK) |
+                               PVR_IOREQ_STATE_RESP_READY),
+                     __ATOMIC_RELEASE);
+}
+
+/*
+ * Copies of shared slots are taken field by field through volatile
+ * loads, so that the compiler cannot fetch a field a second time from
+ * shared memory after it has been validated.
+ */
+static void read_slot(const pvr_ioreq_slot *shared, pvr_ioreq_slot *copy)
+{
+    const volatile pvr_ioreq_slot *v = shared;
+
+    copy->addr = v->addr;
+    copy->data = v->data;
+    copy->count = v->count;
+    copy->size = v->size;
+    copy->vp_eport = v->vp_eport;
+    copy->pad0 = 0;
+    copy->flags = v->flags;
+    copy->type = v->type;
+}
+
+static void read_bufslot(const pvr_bufioreq_slot *shared,
+                         pvr_bufioreq_slot *copy)
+{
+    const volatile pvr_bufioreq_slot *v = shared;
+
+    copy->word0 = v->word0;
+    copy->data = v->data;
+}
+
+/* ---- buffered ring ---- */
+
+static void drain_buffered(pvr_ioreq_server *s)
+{
+    pvr_bufioreq_page *pg = s->bufpage;
+    unsigned int done = 0;
+
+    if ( !pg )
+        return;
+
+    /* Bounded by the ring: Xen cannot have queued more than it holds. */
+    while ( done < PVR_BUFIOREQ_SLOTS )
+    {
+        pvr_bufioreq_slot lo, hi;
+        pvr_ioreq_req req;
+        uint64_t ptrs;
+        uint32_t rp, wp, avail;
+        int rc;
+
+        /*
+         * Read both pointers in one load: with BUFIOREQ_ATOMIC, Xen
+         * rebases them together with a 64-bit cmpxchg.
+         */
+        ptrs = __atomic_load_n(&pg->ptrs, __ATOMIC_ACQUIRE);
+        rp = (uint32_t)ptrs;
+        wp = (uint32_t)(ptrs >> 32);
+        avail = wp - rp;
+        if ( avail == 0 )
+            break;
+        if ( avail > PVR_BUFIOREQ_SLOTS )
+        {
+            PVR_LOG_GUEST(COMP, "buffered ring pointers corrupt "
+                          "(read %u write %u); ring disabled", rp, wp);
+            s->stats.invalid++;
+            s->bufpage = NULL;
+            return;
+        }
+        read_bufslot(&pg->slot[rp % PVR_BUFIOREQ_SLOTS], &lo);
+        rc = PVR_BUFIOREQ_SIZE(lo.word0) == 8 && avail < 2 ? -EPROTO : 0;
+        if ( rc == 0 )
+        {
+            read_bufslot(&pg->slot[(rp + 1) % PVR_BUFIOREQ_SLOTS], &hi);
+            rc = pvr_ioreq_decode_buffered(&lo, &hi, &req);
+        }
+        if ( rc )
+        {
+            PVR_LOG_GUEST(COMP, "invalid buffered ioreq %08x: %s",
+                          lo.word0, strerror(-rc));
+            s->stats.invalid++;
+        }
+        else
+            ioreq__dispatch(s, &req);
+        s->stats.buffered++;
+        /* Slot reads are complete before the slot is handed back. */
+        __atomic_fetch_add(&pg->read_pointer,
+                           PVR_BUFIOREQ_SIZE(lo.word0) == 8 && rc == 0
+                           ? 2 : 1, __ATOMIC_RELEASE);
+        done++;
+    }
+}
+
+/* ---- synchronous slots ---- */
+
+static void handle_slot(pvr_ioreq_server *s, unsigned int vcpu)
+{
+    pvr_ioreq_slot *slot = &s->iopage[vcpu];
+    pvr_ioreq_slot copy;
+    pvr_ioreq_req req;
+    uint64_t data;
+    int rc;
+
+    if ( slot_state(slot) != PVR_IOREQ_STATE_READY )
+    {
+        s->stats.spurious++;
+        return;
+    }
+    /* One copy, taken after READY was seen (acquire above). */
+    read_slot(slot, &copy);
+    __atomic_store_n(&slot->flags,
+                     (uint8_t)((copy.flags & ~PVR_IOREQ_STATE_MASK) |
+                               PVR_IOREQ_STATE_INPROCESS),
+                     __ATOMIC_RELAXED);
+
+    rc = pvr_ioreq_decode(&copy, &req);
+    if ( rc )
+    {
+        PVR_LOG_GUEST(COMP, "vcpu%u: invalid ioreq type %u size %u count %u"
+                      " addr %#lx: %s", vcpu, copy.type, copy.size,
+                      copy.count, (unsigned long)copy.addr, strerror(-rc));
+        s->stats.invalid++;
+        data = ~0ULL;
+    }
+    else
+        data = ioreq__dispatch(s, &req);
+
+    slot_complete(slot, copy.flags, data);
+    s->stats.ioreqs++;
+    rc = pvr_port_evtchn_notify(s->port, s->vcpu_port[vcpu]);
+    if ( rc )
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "notify vcpu%u", vcpu);
+}
+
+static void vcpu_event(void *opaque, uint32_t port)
+{
+    pvr_ioreq_server *s = opaque;
+    unsigned int v;
+
+    /* Posted writes that came first must land first. */
+    drain_buffered(s);
+    for ( v = 0; v < s->nr_vcpus; v++ )
+        if ( s->vcpu_port[v] == port )
+            handle_slot(s, v);
+}
+
+static void buffered_event(void *opaque, uint32_t port)
+{
+    (void)port;
+    drain_buffered(opaque);
+}
+
+/* ---- lifecycle ---- */
+
+static int bind_port(pvr_ioreq_server *s, uint32_t remote, uint32_t *local,
+                     pvr_evtchn_fn *fn)
+{
+    int rc;
+
+    if ( remote == 0 )
+        return -EPROTO;
+    rc = pvr_port_evtchn_bind_interdomain(s->port, s->domid, remote, local);
+    if ( rc )
+        return rc;
+    rc = pvr_evmux_bind(s->mux, *local, fn, s);
+    if ( rc )
+    {
+        pvr_port_evtchn_unbind(s->port, *local);
+        *local = 0;
+    }
+    return rc;
+}
+
+static int map_pages(pvr_ioreq_server *s)
+{
+    uint8_t *addr;
+    int rc;
+
+    /* With buffering, frames 0 (buffered) and 1 (ioreq) in one mapping. */
+    if ( s->mode != PVR_BUFIOREQ_OFF )
+        rc = pvr_port_fmem_map_resource(s->port, s->domid,
+                                        PVR_RES_IOREQ_SERVER, s->id,
+                                        PVR_RES_IOREQ_FRAME_BUFIOREQ, 2,
+                                        PROT_READ | PROT_WRITE,
+                                        (void **)&addr, &s->res);
+    else
+        rc = pvr_port_fmem_map_resource(s->port, s->domid,
+                                        PVR_RES_IOREQ_SERVER, s->id,
+                                        PVR_RES_IOREQ_FRAME_IOREQ(0), 1,
+                                        PROT_READ | PROT_WRITE,
+                                        (void **)&addr, &s->res);
+    if ( rc )
+        return rc;
+    if ( s->mode != PVR_BUFIOREQ_OFF )
+    {
+        s->bufpage = (pvr_bufioreq_page *)addr;
+        addr += PVR_PAGE_SIZE;
+    }
+    s->iopage = (pvr_ioreq_slot *)addr;
+    return 0;
+}
+
+int pvr_ioreq_server_create(pvr_port *p, pvr_evmux *mux, uint32_t domid,
+                            unsigned int nr_vcpus,
+                            enum pvr_bufioreq_mode mode,
+                            pvr_ioreq_server **out)
+{
+    pvr_ioreq_server *s;
+    const char *what;
+    unsigned int v;
+    uint32_t remote;
+    int rc;
+
+    *out = NULL;
+    if ( nr_vcpus == 0 || nr_vcpus > PVR_IOREQ_MAX_VCPUS )
+        return -EINVAL;
+    s = calloc(1, sizeof(*s));
+    if ( !s )
+        return -ENOMEM;
+    s->port = p;
+    s->mux = mux;
+    s->domid = domid;
+    s->nr_vcpus = nr_vcpus;
+    s->mode = mode;
+
+    what = "create server";
+    rc = pvr_port_dm_create_ioreq_server(p, domid, mode, &s->id);
+    if ( rc )
+        goto fail;
+    s->created = true;
+
+    what = "map server pages";
+    rc = map_pages(s);
+    if ( rc )
+        goto fail;
+
+    what = "bind vCPU event channel";
+    for ( v = 0; v < nr_vcpus; v++ )
+    {
+        /* Xen wrote vp_eport before the server could be mapped. */
+        remote = __atomic_load_n(&s->iopage[v].vp_eport, __ATOMIC_RELAXED);
+        rc = bind_port(s, remote, &s->vcpu_port[v], vcpu_event);
+        if ( rc )
+            goto fail;
+    }
+
+    if ( mode != PVR_BUFIOREQ_OFF )
+    {
+        what = "bind buffered event channel";
+        rc = pvr_port_dm_get_ioreq_server_info(p, domid, s->id, &remote);
+        if ( rc == 0 )
+            rc = bind_port(s, remote, &s->buf_port, buffered_event);
+        if ( rc )
+            goto fail;
+    }
+    pvr_info(COMP, "server %u created: %u vCPUs, buffered %s", s->id,
+             nr_vcpus, mode == PVR_BUFIOREQ_OFF ? "off" : "on");
+    *out = s;
+    return 0;
+
+ fail:
+    pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "%s", what);
+    pvr_ioreq_server_destroy(s);
+    return rc;
+}
+
+int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
+                                uint64_t base, uint64_t len,
+                                const pvr_io_ops *ops, void *opaque,
+                                const char *name)
+{
+    struct ioreq_region *r;
+    unsigned int i;
+
+    if ( s->enabled || len == 0 || base + len - 1 < base ||
+         (sp == PVR_IO_PIO && base + len - 1 > 0xffff) )
+        return -EINVAL;
+    for ( i = 0; i < s->nr_regions; i++ )
+    {
+        r = &s->region[i];
+        if ( r->space == sp && base <= r->last && base + len - 1 >= r->base )
+            return -EEXIST;
+    }
+    if ( s->nr_regions == PVR_IOREQ_MAX_REGIONS )
+        return -ENOSPC;
+    s->region[s->nr_regions++] = (struct ioreq_region){
+        .space = sp, .base = base, .last = base + len - 1,
+        .ops = ops, .opaque = opaque, .name = name,
+    };
+    return 0;
+}
+
+int pvr_ioreq_server_enable(pvr_ioreq_server *s)
+{
+    unsigned int i;
+    int rc;
+
+    for ( i = 0; i < s->nr_regions; i++ )
+    {
+        struct ioreq_region *r = &s->region[i];
+
+        rc = pvr_port_dm_map_io_range(s->port, s->domid, s->id,
+                                      r->space == PVR_IO_MMIO, r->base,
+                                      r->last, true);
+        if ( rc )
+        {
+            pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "claim %s %#lx-%#lx",
+                      r->name, (unsigned long)r->base,
+                      (unsigned long)r->last);
+            return rc;
+        }
+        r->claimed = true;
+        pvr_info(COMP, "%s: %s %#lx-%#lx", r->name,
+                 r->space == PVR_IO_MMIO ? "mmio" : "pio",
+                 (unsigned long)r->base, (unsigned long)r->last);
+    }
+    rc = pvr_port_dm_set_ioreq_server_state(s->port, s->domid, s->id, true);
+    if ( rc )
+    {
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "enable server %u", s->id);
+        return rc;
+    }
+    s->enabled = true;
+    return 0;
+}
+
+void pvr_ioreq_server_destroy(pvr_ioreq_server *s)
+{
+    unsigned int i;
+    int rc;
+
+    if ( !s )
+        return;
+    /*
+     * Destroying the server in Xen drops its ranges and its event
+     * channels' far ends; if the guest is already gone, Xen has done it
+     * and the calls below fail harmlessly (logged at debug level).
+     */
+    if ( s->created )
+    {
+        rc = pvr_port_dm_destroy_ioreq_server(s->port, s->domid, s->id);
+        if ( rc )
+            pvr_log_e(PVR_LOG_DEBUG, COMP, -rc, "destroy server %u", s->id);
+        else
+            pvr_info(COMP, "server %u destroyed", s->id);
+    }
+    for ( i = 0; i < s->nr_vcpus; i++ )
+    {
+        if ( !s->vcpu_port[i] )
+            continue;
+        pvr_evmux_unbind(s->mux, s->vcpu_port[i]);
+        pvr_port_evtchn_unbind(s->port, s->vcpu_port[i]);
+    }
+    if ( s->buf_port )
+    {
+        pvr_evmux_unbind(s->mux, s->buf_port);
+        pvr_port_evtchn_unbind(s->port, s->buf_port);
+    }
+    pvr_port_fmem_unmap_resource(s->port, s->res);
+    free(s);
+}
+
+void pvr_ioreq_server_stats(const pvr_ioreq_server *s,
+                            struct pvr_ioreq_stats *out)
+{
+    *out = s->stats;
+}
+
+uint16_t pvr_ioreq_server_id(const pvr_ioreq_server *s)
+{
+    return s->id;
+}
