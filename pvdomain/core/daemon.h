@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pvdomaind's processes.
+ *
+ * Theory of operation, in the manner of OpenBSD's vmd: main() parses the
+ * command line, then forks the processes of this table and becomes the
+ * first of them.
+ *
+ *   parent  holds xenstore and domain control (unrestricted): publishes
+ *           readiness, watches @releaseDomain for the guest's death,
+ *           serves the control socket, and cleans up after the worker.
+ *   worker  holds the device-model, foreign-memory and event-channel
+ *           handles, restricted to the guest's domid once set up, and
+ *           optionally drops root: it is the only process that reads
+ *           anything the guest controls.
+ *
+ * They talk over a SOCK_SEQPACKET pair with core/msg.h messages.
+ */
+#ifndef PVR_DAEMON_H
+#define PVR_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/log.h"
+#include "port/port.h"
+
+struct pvr_config {
+    uint32_t domid;
+    const char *backend;        /* "xen" or "sim" */
+    const char *tpm_state;      /* NULL: no vTPM */
+    bool tpm_resume;
+    const char *control_path;
+    const char *runas;          /* NULL: the worker keeps its uid */
+    enum pvr_log_level log_level;
+};
+
+struct pvr_proc {
+    const char *name;
+    const char *holds;          /* what it keeps, and why */
+};
+
+extern const struct pvr_proc pvr_procs[2];
+
+/* Each returns the process's exit status. */
+int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
+                    pid_t worker);
+int pvr_worker_main(const struct pvr_config *cfg, int parent_fd);
+
+/* Open the configured backend; the sim is shaped after the guest. */
+int pvr_daemon_open_port(const struct pvr_config *cfg,
+                         pvr_port **out);
+
+/* The xenstore directory where readiness is published. */
+#define PVR_XS_DIR_FMT "/local/domain/0/paravisor/%u"
+
+#endif /* PVR_DAEMON_H */

@@ -1,0 +1,217 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pvdomaind: the paravisor runtime for one guest.  Command line, then
+ * the process split described in daemon.h.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/daemon.h"
+#include "port/sim/sim.h"
+
+const struct pvr_proc pvr_procs[2] = {
+    { "parent", "xenstore and domctl: readiness, guest death, cleanup" },
+    { "worker", "devicemodel, foreignmemory, evtchn restricted to the "
+                "guest: serves its devices" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"Usage: pvdomaind --domid N --tpm-state FILE [OPTION]...\n"
+"Serve paravisor devices (a TPM 2.0) to HVM guest N through an IOREQ\n"
+"server.\n"
+"\n"
+"  --domid N          the guest's domain id (required)\n"
+"  --tpm-state FILE   the vTPM's state file, created if absent (required)\n"
+"  --tpm-resume       restore the volatile TPM state saved by a clean stop\n"
+"  --backend NAME     xen (default) or sim (tests only)\n"
+"  --control PATH     control socket (default /run/pvdomain/N.sock)\n"
+"  --runas USER       run the device worker as USER after setup\n"
+"  --log-level LEVEL  debug, info (default), warn or error\n"
+"  --help, --version\n"
+"\n"
+"Readiness is published in xenstore as\n"
+"/local/domain/0/paravisor/N/state = ready.  SIGTERM stops cleanly and\n"
+"saves the TPM's volatile state for --tpm-resume.\n");
+}
+
+/* Report a usage error naming the option and the fix; exit status 2. */
+static int bad_usage(const char *opt, const char *fix)
+{
+    fprintf(stderr, "pvdomaind: %s: %s\n", opt, fix);
+    fprintf(stderr, "Try 'pvdomaind --help'.\n");
+    return 2;
+}
+
+static int parse_domid(const char *s, uint32_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if ( errno || end == s || *end || s[0] == '-' || v == 0 || v >= 0x7ff0 )
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+enum {
+    OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
+    OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
+};
+
+static const struct option options[] = {
+    { "domid", required_argument, NULL, OPT_DOMID },
+    { "tpm-state", required_argument, NULL, OPT_TPM_STATE },
+    { "tpm-resume", no_argument, NULL, OPT_TPM_RESUME },
+    { "backend", required_argument, NULL, OPT_BACKEND },
+    { "control", required_argument, NULL, OPT_CONTROL },
+    { "runas", required_argument, NULL, OPT_RUNAS },
+    { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+    { "help", no_argument, NULL, OPT_HELP },
+    { "version", no_argument, NULL, OPT_VERSION },
+    { NULL, 0, NULL, 0 },
+};
+
+static int parse_args(int argc, char **argv, struct pvr_config *cfg,
+                      char *ctl_buf, size_t ctl_len)
+{
+    bool have_domid = false;
+    int c;
+
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->backend = "xen";
+    cfg->log_level = PVR_LOG_INFO;
+    opterr = 0;
+    while ( (c = getopt_long(argc, argv, "", options, NULL)) != -1 )
+    {
+        switch ( c )
+        {
+        case OPT_DOMID:
+            if ( parse_domid(optarg, &cfg->domid) )
+                return bad_usage("--domid", "give a guest domain id, "
+                                 "a number from 1 to 32751");
+            have_domid = true;
+            break;
+        case OPT_TPM_STATE:
+            cfg->tpm_state = optarg;
+            break;
+        case OPT_TPM_RESUME:
+            cfg->tpm_resume = true;
+            break;
+        case OPT_BACKEND:
+            if ( strcmp(optarg, "xen") && strcmp(optarg, "sim") )
+                return bad_usage("--backend", "use 'xen' or 'sim'");
+            cfg->backend = optarg;
+            break;
+        case OPT_CONTROL:
+            cfg->control_path = optarg;
+            break;
+        case OPT_RUNAS:
+            cfg->runas = optarg;
+            break;
+        case OPT_LOG_LEVEL:
+            if ( pvr_log_parse_level(optarg, &cfg->log_level) )
+                return bad_usage("--log-level",
+                                 "use debug, info, warn or error");
+            break;
+        case OPT_HELP:
+            usage(stdout);
+            exit(0);
+        case OPT_VERSION:
+            printf("pvdomaind %s\n", PACKAGE_VERSION);
+            exit(0);
+        default:
+            return bad_usage(argv[optind - 1], "unknown option or missing "
+                             "argument");
+        }
+    }
+    if ( optind < argc )
+        return bad_usage(argv[optind], "unexpected argument");
+    if ( !have_domid )
+        return bad_usage("--domid", "required: the guest's domain id");
+    if ( !cfg->tpm_state || !cfg->tpm_state[0] )
+        return bad_usage("--tpm-state", "required: a file for the vTPM's "
+                         "state (it is created if absent)");
+    if ( !cfg->control_path )
+    {
+        snprintf(ctl_buf, ctl_len, "/run/pvdomain/%u.sock", cfg->domid);
+        cfg->control_path = ctl_buf;
+    }
+    return 0;
+}
+
+int pvr_daemon_open_port(const struct pvr_config *cfg, pvr_port **out)
+{
+    pvr_sim *sim;
+    int rc = pvr_port_open(cfg->backend, out);
+
+    if ( rc )
+        return rc;
+    /* The sim stands in for the guest named on the command line. */
+    sim = pvr_sim_from_port(*out);
+    if ( sim && (rc = pvr_sim_set_domain(sim, cfg->domid, 2, 4096)) )
+    {
+        pvr_port_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct pvr_config cfg;
+    char ctl[108];
+    sigset_t mask;
+    int sv[2], rc;
+    pid_t pid;
+
+    rc = parse_args(argc, argv, &cfg, ctl, sizeof(ctl));
+    if ( rc )
+        return rc;
+    pvr_log_open(cfg.domid, cfg.log_level, 2);
+
+    /* Signals are taken through signalfd in each process's loop. */
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if ( socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 )
+    {
+        pvr_log_e(PVR_LOG_ERROR, "main", errno, "socketpair");
+        return 1;
+    }
+    pid = fork();
+    if ( pid < 0 )
+    {
+        pvr_log_e(PVR_LOG_ERROR, "main", errno, "fork");
+        return 1;
+    }
+    if ( pid == 0 )
+    {
+        close(sv[0]);
+        prctl(PR_SET_NAME, "pvdomaind-wrk");
+        /* Die with the parent: it is what cleans up after us. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if ( getppid() == 1 )
+            return 1;
+        return pvr_worker_main(&cfg, sv[1]);
+    }
+    close(sv[1]);
+    return pvr_parent_main(&cfg, sv[0], pid);
+}

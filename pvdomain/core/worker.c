@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The worker: serves the guest's devices.  Setup order matters:
+ *   1. open the port and learn the guest's vCPU count (needs domctl);
+ *   2. start the vTPM (reads the state file) and the IOREQ server, claim
+ *      the TPM window and enable the server;
+ *   3. restrict every Xen handle to the guest, then drop root if asked;
+ *   4. tell the parent we are ready, and serve until told to stop.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "core/daemon.h"
+#include "core/loop.h"
+#include "core/msg.h"
+#include "ioreq/ioreq.h"
+#include "services/tpm/tpm.h"
+
+#define COMP "worker"
+
+struct worker {
+    const struct pvr_config *cfg;
+    pvr_port *port;
+    pvr_loop *loop;
+    pvr_evmux *mux;
+    pvr_ioreq_server *srv;
+    pvr_tpm *tpm;
+    int parent_fd;
+    int sig_fd;
+    bool save_volatile;
+};
+
+static uint64_t rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[128];
+    unsigned long kb = 0;
+
+    if ( !f )
+        return 0;
+    while ( fgets(line, sizeof(line), f) )
+        if ( sscanf(line, "VmRSS: %lu kB", &kb) == 1 )
+            break;
+    fclose(f);
+    return kb;
+}
+
+static void send_stats(struct worker *w)
+{
+    struct pvr_msg_stats st;
+
+    memset(&st, 0, sizeof(st));
+    pvr_ioreq_server_stats(w->srv, &st.ioreq);
+    pvr_tpm_stats(w->tpm, &st.tpm);
+    st.worker_rss_kb = rss_kb();
+    pvr_msg_send(w->parent_fd, PVR_MSG_STATS, &st);
+}
+
+static void parent_msg(void *opaque, uint32_t events)
+{
+    struct worker *w = opaque;
+    uint8_t payload[PVR_MSG_MAX_PAYLOAD];
+    enum pvr_msg_type type;
+    int rc, n;
+
+    (void)events;
+    /* Bounded: a handful of messages per wake-up, the rest next turn. */
+    for ( n = 0; n < 16; n++ )
+    {
+        rc = pvr_msg_recv(w->parent_fd, &type, payload);
+        if ( rc == -EAGAIN )
+            return;
+        if ( rc == -EPIPE )
+        {
+            pvr_warn(COMP, "parent gone; stopping");
+            pvr_loop_stop(w->loop, 1);
+            return;
+        }
+        if ( rc )
+        {
+            pvr_err(COMP, "bad message from parent");
+            continue;
+        }
+        if ( type == PVR_MSG_STATS_REQ )
+            send_stats(w);
+        else if ( type == PVR_MSG_STOP )
+        {
+            struct pvr_msg_stop stop;
+
+            memcpy(&stop, payload, sizeof(stop));
+            w->save_volatile = stop.reason == PVR_STOP_REQUESTED;
+            pvr_info(COMP, "stop: %s", w->save_volatile ? "requested"
+                                                        : "guest gone");
+            pvr_loop_stop(w->loop, 0);
+        }
+    }
+}
+
+static void worker_signal(void *opaque, uint32_t events)
+{
+    struct worker *w = opaque;
+    struct signalfd_siginfo si;
+
+    (void)events;
+    if ( read(w->sig_fd, &si, sizeof(si)) != sizeof(si) )
+        return;
+    /* SIGTERM from PR_SET_PDEATHSIG or an operator: stop and save. */
+    if ( si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT )
+    {
+        w->save_volatile = true;
+        pvr_loop_stop(w->loop, 0);
+    }
+}
+
+static int drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+
+    if ( !pw )
+    {
+        pvr_err(COMP, "--runas %s: no such user", user);
+        return -ENOENT;
+    }
+    if ( setgroups(0, NULL) < 0 || setgid(pw->pw_gid) < 0 ||
+         setuid(pw->pw_uid) < 0 )
+    {
+        pvr_log_e(PVR_LOG_ERROR, COMP, errno, "dropping to %s", user);
+        return -errno;
+    }
+    pvr_info(COMP, "running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+    return 0;
+}
+
+static int setup(struct worker *w)
+{
+    const struct pvr_config *cfg = w->cfg;
+    struct pvr_tpm_config tcfg = {
+        .state_path = cfg->tpm_state, .resume = cfg->tpm_resume,
+    };
+    struct pvr_msg_ready ready;
+    pvr_dominfo info;
+    sigset_t mask;
+    int rc;
+
+    rc = pvr_daemon_open_port(cfg, &w->port);
+    if ( rc )
+        return rc;
+    rc = pvr_port_domctl_getinfo(w->port, cfg->domid, &info);
+    if ( rc || !info.hvm || info.dying || info.shutdown )
+    {
+        pvr_err(COMP, "domain %u is not a running HVM guest", cfg->domid);
+        return rc ? rc : -EINVAL;
+    }
+
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    w->sig_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+    if ( w->sig_fd < 0 )
+        return -errno;
+    if ( (rc = pvr_loop_create(&w->loop)) ||
+         (rc = pvr_loop_add_fd(w->loop, w->sig_fd, worker_signal, w)) ||
+         (rc = pvr_loop_add_fd(w->loop, w->parent_fd, parent_msg, w)) ||
+         (rc = pvr_evmux_create(w->loop, w->port, &w->mux)) )
+        return rc;
+
+    rc = pvr_tpm_create(w->loop, &tcfg, &w->tpm);
+    if ( rc )
+        return rc;
+    rc = pvr_ioreq_server_create(w->port, w->mux, cfg->domid,
+                                 info.max_vcpu_id + 1, PVR_BUFIOREQ_ATOMIC,
+                                 &w->srv);
+    if ( rc )
+        return rc;
+    if ( (rc = pvr_tpm_attach(w->tpm, w->srv)) ||
+         (rc = pvr_ioreq_server_enable(w->srv)) )
+        return rc;
+
+    /* From here on, every handle reaches this guest and nothing else. */
+    rc = pvr_port_restrict(w->port, cfg->domid);
+    if ( rc )
+    {
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "restricting handles");
+        return rc;
+    }
+    if ( cfg->runas && (rc = drop_privileges(cfg->runas)) )
+        return rc;
+
+    ready.ioreq_server = pvr_ioreq_server_id(w->srv);
+    ready.nr_vcpus = info.max_vcpu_id + 1;
+    return pvr_msg_send(w->parent_fd, PVR_MSG_READY, &ready);
+}
+
+int pvr_worker_main(const struct pvr_config *cfg, int parent_fd)
+{
+    struct worker w = {
+        .cfg = cfg, .parent_fd = parent_fd, .sig_fd = -1,
+    };
+    int rc, status = 1;
+
+    rc = setup(&w);
+    if ( rc == 0 )
+    {
+        pvr_info(COMP, "serving guest %u", cfg->domid);
+        status = pvr_loop_run(w.loop);
+    }
+    else
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "setup failed");
+
+    /* Teardown in reverse; every step accepts what setup left NULL. */
+    pvr_ioreq_server_destroy(w.srv);
+    pvr_tpm_destroy(w.tpm, rc == 0 && w.save_volatile);
+    pvr_evmux_destroy(w.mux);
+    pvr_loop_destroy(w.loop);
+    if ( w.sig_fd >= 0 )
+        close(w.sig_fd);
+    pvr_port_close(w.port);
+    close(parent_fd);
+    return rc == 0 ? status : 1;
+}
