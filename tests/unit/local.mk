@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Unit tests against the sim backend; run by make check, need no Xen.
+
+noinst_LIBRARIES += libpvrtest.a
+libpvrtest_a_CPPFLAGS = $(AM_CPPFLAGS)
+libpvrtest_a_SOURCES = \
+	tests/common/check.h \
+	tests/common/simstack.c tests/common/simstack.h \
+	tests/common/tisdrv.c tests/common/tisdrv.h
+
+PVR_TEST_LIBS = libpvrtest.a $(PVR_LIBS)
+
+PVR_UNIT_TESTS = tests/unit/test_port tests/unit/test_ioreq \
+	tests/unit/test_tis tests/unit/test_tpm tests/unit/test_state \
+	tests/unit/test_msg tests/unit/test_faults
+check_PROGRAMS += $(PVR_UNIT_TESTS)
+TESTS += $(PVR_UNIT_TESTS) tests/unit/test_daemon.sh
+dist_noinst_SCRIPTS += tests/unit/test_daemon.sh
+TESTS_ENVIRONMENT = builddir=$(abs_builddir); export builddir;
+
+tests_unit_test_port_SOURCES = tests/unit/test_port.c
+tests_unit_test_port_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_ioreq_SOURCES = tests/unit/test_ioreq.c
+tests_unit_test_ioreq_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_tis_SOURCES = tests/unit/test_tis.c
+tests_unit_test_tis_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_tpm_SOURCES = tests/unit/test_tpm.c
+tests_unit_test_tpm_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_state_SOURCES = tests/unit/test_state.c
+tests_unit_test_state_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_msg_SOURCES = tests/unit/test_msg.c
+tests_unit_test_msg_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_faults_SOURCES = tests/unit/test_faults.c
+tests_unit_test_faults_LDADD = $(PVR_TEST_LIBS)
