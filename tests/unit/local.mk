@@ -16,7 +16,8 @@ PVR_UNIT_TESTS = tests/unit/test_port tests/unit/test_ioreq \
 check_PROGRAMS += $(PVR_UNIT_TESTS)
 TESTS += $(PVR_UNIT_TESTS) tests/unit/test_daemon.sh
 dist_noinst_SCRIPTS += tests/unit/test_daemon.sh
-TESTS_ENVIRONMENT = builddir=$(abs_builddir); export builddir;
+TESTS_ENVIRONMENT = builddir=$(abs_builddir) srcdir=$(abs_srcdir); \
+	export builddir srcdir;
 
 tests_unit_test_port_SOURCES = tests/unit/test_port.c
 tests_unit_test_port_LDADD = $(PVR_TEST_LIBS)

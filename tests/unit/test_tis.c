@@ -97,6 +97,9 @@ static void test_identity(void)
     CHECK_EQ(rd(0, 0x18, 4), 0xffffffffULL);    /* STS: not active */
     CHECK_EQ(rd(5 - 1, 0x18, 1), 0xff);
     CHECK_EQ(tis__read(&t, 5 << 12, 1, &(uint64_t){ 0 }), -EINVAL);
+    /* Found by fuzz_tpm: an access running off the page (was UB). */
+    CHECK_EQ(rd(0, 0xffc, 8), ~0ULL);
+    CHECK_EQ(rd(0, 0xf04, 8), 0xffffffffffffff00ULL | PVR_TPM_RID);
 }
 
 static void test_localities(void)

@@ -38,6 +38,7 @@ struct tpm_engine {
     bool busy;              /* the thread is inside TPMLIB_Process() */
     bool have_rsp;          /* a response waits for the loop thread */
     bool quit;
+    bool synchronous;       /* no thread: commands run inside submit */
 
     uint8_t cmd[PVR_TPM_BUFSIZE];
     size_t cmd_len;
@@ -175,16 +176,45 @@ static struct libtpms_callbacks callbacks = {
 
 /* ---- the thread ---- */
 
+/* Run the command taken by the caller (busy set); without e->lock. */
+static void run_command(tpm_engine *e)
+{
+    uint64_t one = 1;
+    TPM_RESULT r;
+
+    e->rsp_len = 0;
+    r = TPMLIB_Process(&e->rsp, &e->rsp_len, &e->rsp_size, e->cmd,
+                       e->cmd_len);
+
+    pthread_mutex_lock(&e->lock);
+    if ( r != TPM_SUCCESS || e->rsp_len > sizeof(e->out) )
+    {
+        pvr_err(COMP, "TPMLIB_Process failed (%#x, %u bytes)", r,
+                e->rsp_len);
+        e->out_len = tis__error_response(e->out, TPM2_RC_FAILURE);
+    }
+    else
+    {
+        memcpy(e->out, e->rsp, e->rsp_len);
+        e->out_len = e->rsp_len;
+    }
+    e->stats->commands++;
+    e->busy = false;
+    e->have_rsp = true;
+    pthread_cond_broadcast(&e->cond);
+    /* The eventfd counter cannot overflow: one post per command. */
+    if ( write(e->done_fd, &one, sizeof(one)) < 0 )
+        pvr_log_e(PVR_LOG_ERROR, COMP, errno, "signal completion");
+    pthread_mutex_unlock(&e->lock);
+}
+
 static void *engine_thread(void *arg)
 {
     tpm_engine *e = arg;
-    uint64_t one = 1;
 
     pthread_mutex_lock(&e->lock);
     for ( ;; )
     {
-        TPM_RESULT r;
-
         while ( !e->have_cmd && !e->quit )
             pthread_cond_wait(&e->cond, &e->lock);
         if ( e->quit )
@@ -192,30 +222,8 @@ static void *engine_thread(void *arg)
         e->have_cmd = false;
         e->busy = true;
         pthread_mutex_unlock(&e->lock);
-
-        e->rsp_len = 0;
-        r = TPMLIB_Process(&e->rsp, &e->rsp_len, &e->rsp_size, e->cmd,
-                           e->cmd_len);
-
+        run_command(e);
         pthread_mutex_lock(&e->lock);
-        if ( r != TPM_SUCCESS || e->rsp_len > sizeof(e->out) )
-        {
-            pvr_err(COMP, "TPMLIB_Process failed (%#x, %u bytes)", r,
-                    e->rsp_len);
-            e->out_len = tis__error_response(e->out, TPM2_RC_FAILURE);
-        }
-        else
-        {
-            memcpy(e->out, e->rsp, e->rsp_len);
-            e->out_len = e->rsp_len;
-        }
-        e->stats->commands++;
-        e->busy = false;
-        e->have_rsp = true;
-        pthread_cond_broadcast(&e->cond);
-        /* The eventfd counter cannot overflow: one post per command. */
-        if ( write(e->done_fd, &one, sizeof(one)) < 0 )
-            pvr_log_e(PVR_LOG_ERROR, COMP, errno, "signal completion");
     }
     pthread_mutex_unlock(&e->lock);
     return NULL;
@@ -225,21 +233,28 @@ static int engine_submit(void *opaque, const uint8_t *cmd, size_t len,
                          unsigned int locality)
 {
     tpm_engine *e = opaque;
-    int rc = 0;
 
     pthread_mutex_lock(&e->lock);
     if ( e->have_cmd || e->busy || e->have_rsp || len > sizeof(e->cmd) )
-        rc = -EBUSY;    /* the TIS allows one command at a time */
-    else
     {
-        memcpy(e->cmd, cmd, len);
-        e->cmd_len = len;
-        e->locality = locality;
-        e->have_cmd = true;
-        pthread_cond_broadcast(&e->cond);
+        pthread_mutex_unlock(&e->lock);
+        return -EBUSY;  /* the TIS allows one command at a time */
     }
+    memcpy(e->cmd, cmd, len);
+    e->cmd_len = len;
+    e->locality = locality;
+    if ( e->synchronous )
+    {
+        /* Tests and fuzzing: run it now, completion still via done_fd. */
+        e->busy = true;
+        pthread_mutex_unlock(&e->lock);
+        run_command(e);
+        return 0;
+    }
+    e->have_cmd = true;
+    pthread_cond_broadcast(&e->cond);
     pthread_mutex_unlock(&e->lock);
-    return rc;
+    return 0;
 }
 
 static void engine_cancel(void *opaque)
@@ -321,9 +336,11 @@ static void engine_free(tpm_engine *e)
 }
 
 int tpm__engine_start(const char *state_path, struct tpm_state *st,
-                      bool resume, struct pvr_tpm_stats *stats,
-                      tpm_engine **out, int *done_fd_out)
+                      const struct pvr_tpm_config *cfg,
+                      struct pvr_tpm_stats *stats, tpm_engine **out,
+                      int *done_fd_out)
 {
+    bool resume = cfg->resume;
     tpm_engine *e;
     bool had_volatile = st->volatile_ != NULL;
     int rc;
@@ -336,6 +353,7 @@ int tpm__engine_start(const char *state_path, struct tpm_state *st,
     pthread_mutex_init(&e->lock, NULL);
     pthread_cond_init(&e->cond, NULL);
     e->stats = stats;
+    e->synchronous = cfg->synchronous;
     e->st = *st;
     memset(st, 0, sizeof(*st));
     e->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -366,7 +384,7 @@ int tpm__engine_start(const char *state_path, struct tpm_state *st,
         e->st.volatile_len = 0;
         rc = tpm__state_save(state_path, &e->st);
     }
-    if ( rc == 0 )
+    if ( rc == 0 && !e->synchronous )
     {
         rc = -pthread_create(&e->thread, NULL, engine_thread, e);
         e->thread_started = rc == 0;

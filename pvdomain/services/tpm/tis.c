@@ -283,12 +283,17 @@ int tis__read(void *opaque, uint64_t off, unsigned int size,
         return 0;
     }
 
-    /* Bounded by size; each byte from its own register. */
+    /*
+     * Bounded by size; each byte from its own register.  Bytes past the
+     * end of the locality's page read as all-ones.
+     */
     for ( i = 0; i < size; i++ )
     {
-        uint32_t r = reg_value(t, l, (reg + i) & 0xfff, &base);
+        unsigned int o = reg + i;
+        uint32_t r = o > 0xfff ? ~0u : reg_value(t, l, o, &base);
 
-        v |= (uint64_t)((r >> (8 * ((reg + i) - base))) & 0xff) << (8 * i);
+        v |= (uint64_t)(o > 0xfff ? 0xff : (r >> (8 * (o - base))) & 0xff)
+             << (8 * i);
     }
     *val_out = v;
     return 0;

@@ -65,7 +65,7 @@ int pvr_tpm_create(pvr_loop *loop, const struct pvr_tpm_config *cfg,
     if ( rc )
         goto fail;
 
-    rc = tpm__engine_start(cfg->state_path, &st, cfg->resume, &t->stats,
+    rc = tpm__engine_start(cfg->state_path, &st, cfg, &t->stats,
                            &t->engine, &t->done_fd);
     tpm__state_dispose(&st);
     if ( rc )

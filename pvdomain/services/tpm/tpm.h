@@ -51,6 +51,7 @@ typedef struct pvr_tpm pvr_tpm;
 struct pvr_tpm_config {
     const char *state_path;     /* the state file; created if absent */
     bool resume;                /* restore volatile state saved at stop */
+    bool synchronous;           /* tests, fuzzing: no engine thread */
 };
 
 struct pvr_tpm_stats {

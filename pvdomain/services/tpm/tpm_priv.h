@@ -92,8 +92,9 @@ typedef struct tpm_engine tpm_engine;
  * tpm__engine_collect() when it is readable.
  */
 int tpm__engine_start(const char *state_path, struct tpm_state *st,
-                      bool resume, struct pvr_tpm_stats *stats,
-                      tpm_engine **out, int *done_fd_out);
+                      const struct pvr_tpm_config *cfg,
+                      struct pvr_tpm_stats *stats, tpm_engine **out,
+                      int *done_fd_out);
 extern const struct tis_engine_ops tpm__engine_ops;
 /* Fetch a finished response: returns 1 with rsp and len set, or 0. */
 int tpm__engine_collect(tpm_engine *e, const uint8_t **rsp, size_t *len);
