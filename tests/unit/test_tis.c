@@ -99,7 +99,7 @@ static void test_identity(void)
     CHECK_EQ(tis__read(&t, 5 << 12, 1, &(uint64_t){ 0 }), -EINVAL);
     /* Found by fuzz_tpm: an access running off the page (was UB). */
     CHECK_EQ(rd(0, 0xffc, 8), ~0ULL);
-    CHECK_EQ(rd(0, 0xf04, 8), 0xffffffffffffff00ULL | PVR_TPM_RID);
+    CHECK_EQ(rd(0, 0xf04, 8), 0xffffffff00000000ULL | PVR_TPM_RID);
 }
 
 static void test_localities(void)
