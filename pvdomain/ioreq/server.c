@@ -357,6 +357,20 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s)
     return 0;
 }
 
+/*
+ * Teardown calls are tried twice: a transient failure (an interrupted
+ * hypercall, a short allocation) must not leave a server in Xen that the
+ * guest's accesses would wait on.  A guest that is gone (-ESRCH) or a
+ * server Xen already removed (-ENOENT) needs no second try.
+ */
+#define TEARDOWN(call)                                                  \
+    ({                                                                  \
+        int rc_ = (call);                                               \
+        if ( rc_ && rc_ != -ESRCH && rc_ != -ENOENT )                   \
+            rc_ = (call);                                               \
+        rc_;                                                            \
+    })
+
 void pvr_ioreq_server_destroy(pvr_ioreq_server *s)
 {
     unsigned int i;
@@ -367,29 +381,32 @@ void pvr_ioreq_server_destroy(pvr_ioreq_server *s)
     /*
      * Destroying the server in Xen drops its ranges and its event
      * channels' far ends; if the guest is already gone, Xen has done it
-     * and the calls below fail harmlessly (logged at debug level).
+     * and the calls below fail harmlessly.
      */
     if ( s->created )
     {
-        rc = pvr_port_dm_destroy_ioreq_server(s->port, s->domid, s->id);
-        if ( rc )
-            pvr_log_e(PVR_LOG_DEBUG, COMP, -rc, "destroy server %u", s->id);
-        else
+        rc = TEARDOWN(pvr_port_dm_destroy_ioreq_server(s->port, s->domid,
+                                                       s->id));
+        if ( rc == 0 )
             pvr_info(COMP, "server %u destroyed", s->id);
+        else
+            pvr_log_e(rc == -ESRCH ? PVR_LOG_DEBUG : PVR_LOG_ERROR, COMP,
+                      -rc, "destroy server %u", s->id);
     }
     for ( i = 0; i < s->nr_vcpus; i++ )
     {
         if ( !s->vcpu_port[i] )
             continue;
         pvr_evmux_unbind(s->mux, s->vcpu_port[i]);
-        pvr_port_evtchn_unbind(s->port, s->vcpu_port[i]);
+        TEARDOWN(pvr_port_evtchn_unbind(s->port, s->vcpu_port[i]));
     }
     if ( s->buf_port )
     {
         pvr_evmux_unbind(s->mux, s->buf_port);
-        pvr_port_evtchn_unbind(s->port, s->buf_port);
+        TEARDOWN(pvr_port_evtchn_unbind(s->port, s->buf_port));
     }
-    pvr_port_fmem_unmap_resource(s->port, s->res);
+    if ( s->res )
+        TEARDOWN(pvr_port_fmem_unmap_resource(s->port, s->res));
     free(s);
 }
 

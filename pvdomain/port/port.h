@@ -201,6 +201,7 @@ int pvr_port_fmem_map_resource(pvr_port *p, uint32_t domid,
                                unsigned long frame, unsigned long nr,
                                int prot, void **addr_out,
                                pvr_port_resource **res_out);
+/* Releases res on success; on failure res stays valid for a retry. */
 int pvr_port_fmem_unmap_resource(pvr_port *p, pvr_port_resource *res);
 
 /*

@@ -65,6 +65,8 @@ static unsigned long lifetime(pvr_tpm **tpm, unsigned long nth, int *rc_out)
     pvr_sim_counts(st.sim, &c);
     CHECK_EQ(c.ioreq_servers, 0);
     CHECK_EQ(c.evtchn_bound, 0);
+    if ( c.evtchn_bound )
+        fprintf(stderr, "leak with fault at call %lu of %lu\n", nth, calls);
     CHECK_EQ(c.resources_mapped, 0);
     CHECK_EQ(c.fmem_mapped_pages, 0);
     simstack_close(&st);

@@ -66,12 +66,14 @@ static int xen_map_resource(pvr_port *p, uint32_t domid, unsigned int type,
     return 0;
 }
 
+/* On failure res stays valid, so that the caller may try again. */
 static int xen_unmap_resource(pvr_port *p, pvr_port_resource *res)
 {
     int rc = xen__rc(xenforeignmemory_unmap_resource(xen_of(p)->fmem,
                                                      res->fres));
 
-    free(res);
+    if ( rc == 0 )
+        free(res);
     return rc;
 }
 

@@ -10,12 +10,14 @@
  * ACCESS, INTF_CAPABILITY, INTERFACE_ID, DID_VID and RID answer on every
  * locality, since firmware probes DID_VID without claiming one.
  *
- * Bounds: the command buffer holds PVR_TPM_BUFSIZE bytes.  A header
- * whose commandSize is below 10 or above the buffer, and bytes beyond
- * commandSize, make the command malformed: Expect drops, further bytes
- * are discarded, and tpmGo answers TPM_RC_COMMAND_SIZE without calling
- * the engine.  tpmGo while Expect is still set is ignored, as the
- * profile specifies; the guest recovers with commandReady.
+ * Bounds: the command buffer holds PVR_TPM_BUFSIZE bytes.  Expect stays
+ * set until commandSize bytes (at least the 6 that carry it) are in.  A
+ * commandSize above the buffer, or bytes beyond commandSize, make the
+ * command malformed: Expect drops, further bytes are discarded.  tpmGo
+ * on a malformed command, or on one shorter than a TPM header, answers
+ * TPM_RC_COMMAND_SIZE without calling the engine.  tpmGo while Expect is
+ * still set is ignored, as the profile specifies; the guest recovers
+ * with commandReady.
  */
 #include <config.h>
 
@@ -363,7 +365,7 @@ static void go(tis *t, unsigned int l)
         t->stats->protocol_errors++;
         return;
     }
-    if ( t->malformed )
+    if ( t->malformed || t->cmd_len < TPM_HEADER )
     {
         t->rsp_len = tis__error_response(t->rsp, TPM2_RC_COMMAND_SIZE);
         t->rsp_off = 0;
@@ -432,11 +434,10 @@ static void fifo_write_byte(tis *t, uint8_t b)
     }
     t->cmd[t->cmd_len++] = b;
     want = cmd_size(t);
-    if ( t->cmd_len == 6 &&
-         (want < TPM_HEADER || want > sizeof(t->cmd)) )
+    if ( t->cmd_len == 6 && want > sizeof(t->cmd) )
     {
-        PVR_LOG_GUEST(COMP, "commandSize %u outside %u..%zu", want,
-                      TPM_HEADER, sizeof(t->cmd));
+        PVR_LOG_GUEST(COMP, "commandSize %u above the %zu-byte buffer",
+                      want, sizeof(t->cmd));
         t->malformed = true;
     }
 }
