@@ -1,0 +1,175 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Shared steps of the README's two commands (tests/run-all, tests/demo):
+install from Debian, configure and build, make check, distcheck, and the
+real-Xen harness.  Every step logs where its output went."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOP = Path(__file__).resolve().parent.parent
+BUILD_DEPS = [
+    "build-essential", "autoconf", "automake", "libtool", "pkg-config",
+    "libxen-dev", "libtpms-dev", "clang", "xz-utils",
+    "qemu-system-x86", "swtpm", "swtpm-tools", "python3",
+]
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    def add(self, other: "Tally") -> None:
+        self.passed += other.passed
+        self.failed += other.failed
+        self.skipped += other.skipped
+        self.failures += other.failures
+
+
+def log(msg: str) -> None:
+    print(f"[{Path(sys.argv[0]).name} {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def run(cmd: list[str], cwd: Path, logfile: Path | None = None,
+        env: dict[str, str] | None = None) -> int:
+    """Run cmd; with logfile, its output goes there, else to ours."""
+    full_env = dict(os.environ, **(env or {}))
+    if logfile is None:
+        return subprocess.run(cmd, cwd=cwd, env=full_env).returncode
+    with logfile.open("w") as f:
+        return subprocess.run(cmd, cwd=cwd, env=full_env, stdout=f,
+                              stderr=subprocess.STDOUT).returncode
+
+
+def install_deps() -> None:
+    missing = [p for p in BUILD_DEPS
+               if subprocess.run(["dpkg-query", "-W", "-f=${Status}", p],
+                                 capture_output=True, text=True).stdout
+               != "install ok installed"]
+    if not missing:
+        return
+    log(f"installing from Debian: {' '.join(missing)}")
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    if run(["apt-get", "update"], TOP, env=env) or \
+       run(["apt-get", "install", "-y", "--no-install-recommends", *missing],
+           TOP, env=env):
+        sys.exit("run-all: apt-get install failed; see above")
+
+
+def automake_counts(build: Path, label: str) -> Tally:
+    """Counts from the automake test-suite.log of a make check run."""
+    t = Tally()
+    suite = build / "test-suite.log"
+    if not suite.exists():
+        t.failed = 1
+        t.failures.append(f"{label}: no test-suite.log (build failed?)")
+        return t
+    for trs in sorted(build.rglob("*.trs")):
+        text = trs.read_text()
+        m = re.search(r":test-result: (\w+)", text)
+        res = m.group(1) if m else "ERROR"
+        name = f"{label}: {trs.relative_to(build).with_suffix('')}"
+        if res in ("PASS", "XFAIL"):
+            t.passed += 1
+        elif res == "SKIP":
+            t.skipped += 1
+        else:
+            t.failed += 1
+            t.failures.append(name)
+    return t
+
+
+def prepare() -> None:
+    """Dependencies and the generated build system."""
+    if os.geteuid() != 0:
+        sys.exit("run as root: this installs packages from Debian and "
+                 "boots Xen under QEMU")
+    install_deps()
+    if run(["autoreconf", "-fi"], TOP, TOP / "autoreconf.log"):
+        sys.exit("autoreconf failed; see autoreconf.log")
+
+
+def build_and_check(name: str, configure_args: list[str],
+                    env: dict[str, str], check: bool = True) -> Tally:
+    """Configure and build in TOP/name; with check, also make check."""
+    build = TOP / name
+    build.mkdir(exist_ok=True)
+    logs = build / "run-all-logs"
+    logs.mkdir(exist_ok=True)
+    t0 = time.time()
+    if run([str(TOP / "configure"), *configure_args], build,
+           logs / "configure.log", env):
+        return Tally(failed=1, failures=[f"{name}: configure (see "
+                                         f"{logs}/configure.log)"])
+    jobs = str(os.cpu_count() or 2)
+    if run(["make", f"-j{jobs}"], build, logs / "make.log", env):
+        return Tally(failed=1, failures=[f"{name}: make (see "
+                                         f"{logs}/make.log)"])
+    if not check:
+        log(f"{name}: built ({time.time() - t0:.0f} s)")
+        return Tally()
+    run(["make", f"-j{jobs}", "check"], build, logs / "check.log", env)
+    t = automake_counts(build, name)
+    log(f"{name}: make check: {t.passed} passed, {t.failed} failed, "
+        f"{t.skipped} skipped ({time.time() - t0:.0f} s)")
+    for f in t.failures:
+        log(f"  FAIL {f}")
+    return t
+
+
+def distcheck() -> Tally:
+    build = TOP / "build"
+    t0 = time.time()
+    rc = run(["make", f"-j{os.cpu_count() or 2}", "distcheck"], build,
+             build / "run-all-logs" / "distcheck.log")
+    log(f"make distcheck: {'pass' if rc == 0 else 'FAIL'} "
+        f"({time.time() - t0:.0f} s)")
+    if rc:
+        return Tally(failed=1, failures=["make distcheck (see build/"
+                                         "run-all-logs/distcheck.log)"])
+    return Tally(passed=1)
+
+
+def host_tests(jobs: str | None, out: Path | None = None) -> Tally:
+    """Stage build/ and run the harness; counts from its summary.json."""
+    build = TOP / "build"
+    stage = build / "host-stage"
+    out = out or build / "host-results"
+    if run(["make", "stage-host", f"STAGEDIR={stage}"], build,
+           build / "run-all-logs" / "stage.log"):
+        return Tally(failed=1, failures=["make stage-host"])
+    cmd = [sys.executable, str(TOP / "tests" / "host" / "run"),
+           "--stage", str(stage), "--out", str(out)]
+    if jobs:
+        cmd += ["--jobs", jobs]
+    t0 = time.time()
+    rc = run(cmd, TOP)
+    t = Tally()
+    summary = out / "summary.json"
+    if summary.exists():
+        data = json.loads(summary.read_text())
+        totals = data.get("totals", {})
+        t.passed = totals.get("pass", 0) + totals.get("flaky", 0)
+        t.failed = totals.get("fail", 0)
+        t.skipped = totals.get("skip", 0)
+        for job in data.get("jobs", []):
+            for step in job.get("steps", []):
+                if step.get("status") == "fail":
+                    t.failures.append(f"host: {job['name']}/{step['name']}")
+    if rc != 0 and t.failed == 0:
+        t.failed = 1
+        t.failures.append(f"host harness exited {rc}")
+    log(f"host: {t.passed} passed, {t.failed} failed, {t.skipped} skipped "
+        f"({time.time() - t0:.0f} s)")
+    return t
+
+
