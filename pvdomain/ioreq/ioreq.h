@@ -87,9 +87,10 @@ struct pvr_ioreq_stats {
 };
 
 /*
- * Create an IOREQ server in Xen for domid, map its pages and bind one
- * event channel per vCPU (and one for the buffered ring unless mode is
- * PVR_BUFIOREQ_OFF).  Nothing reaches it until pvr_ioreq_server_enable().
+ * Create an IOREQ server in Xen for domid, map its pages, turn it on and
+ * bind one event channel per vCPU (and one for the buffered ring unless
+ * mode is PVR_BUFIOREQ_OFF).  No access reaches it until
+ * pvr_ioreq_server_enable() claims its regions.
  * The caller owns *out and frees it with pvr_ioreq_server_destroy(),
  * which also destroys the server in Xen.  Logs failures.
  */
@@ -98,13 +99,16 @@ int pvr_ioreq_server_create(pvr_port *p, pvr_evmux *mux, uint32_t domid,
                             enum pvr_bufioreq_mode mode,
                             pvr_ioreq_server **out);
 
-/* Register [base, base + len) before enabling.  -EEXIST on overlap. */
+/* Register [base, base + len) before claiming.  -EEXIST on overlap. */
 int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
                                 uint64_t base, uint64_t len,
                                 const pvr_io_ops *ops, void *opaque,
                                 const char *name);
 
-/* Claim every region's range in Xen and turn the server on. */
+/*
+ * Claim every region's range in Xen: from now on the guest's accesses
+ * there reach the server.  Call after the devices are ready.
+ */
 int pvr_ioreq_server_enable(pvr_ioreq_server *s);
 
 /* Accepts NULL.  Unclaims, destroys the Xen server, unbinds, unmaps. */

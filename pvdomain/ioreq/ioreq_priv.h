@@ -24,7 +24,8 @@ struct pvr_ioreq_server {
     uint32_t domid;
     uint16_t id;
     bool created;
-    bool enabled;
+    bool enabled;                /* turned on in Xen */
+    bool claimed;                /* regions claimed: accesses arrive */
     enum pvr_bufioreq_mode mode;
     unsigned int nr_vcpus;
 

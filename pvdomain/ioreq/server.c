@@ -267,10 +267,20 @@ int pvr_ioreq_server_create(pvr_port *p, pvr_evmux *mux, uint32_t domid,
     if ( rc )
         goto fail;
 
+    /*
+     * Xen writes each vCPU's event channel into the shared page only when
+     * the server is enabled (ioreq_server_enable()), so enable it before
+     * reading them.  No range is claimed yet: nothing can arrive.
+     */
+    what = "enable server";
+    rc = pvr_port_dm_set_ioreq_server_state(p, domid, s->id, true);
+    if ( rc )
+        goto fail;
+    s->enabled = true;
+
     what = "bind vCPU event channel";
     for ( v = 0; v < nr_vcpus; v++ )
     {
-        /* Xen wrote vp_eport before the server could be mapped. */
         remote = __atomic_load_n(&s->iopage[v].vp_eport, __ATOMIC_RELAXED);
         rc = bind_port(s, remote, &s->vcpu_port[v], vcpu_event);
         if ( rc )
@@ -305,7 +315,7 @@ int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
     struct ioreq_region *r;
     unsigned int i;
 
-    if ( s->enabled || len == 0 || base + len - 1 < base ||
+    if ( s->claimed || len == 0 || base + len - 1 < base ||
          (sp == PVR_IO_PIO && base + len - 1 > 0xffff) )
         return -EINVAL;
     for ( i = 0; i < s->nr_regions; i++ )
@@ -332,6 +342,8 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s)
     {
         struct ioreq_region *r = &s->region[i];
 
+        if ( r->claimed )
+            continue;
         rc = pvr_port_dm_map_io_range(s->port, s->domid, s->id,
                                       r->space == PVR_IO_MMIO, r->base,
                                       r->last, true);
@@ -347,13 +359,7 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s)
                  r->space == PVR_IO_MMIO ? "mmio" : "pio",
                  (unsigned long)r->base, (unsigned long)r->last);
     }
-    rc = pvr_port_dm_set_ioreq_server_state(s->port, s->domid, s->id, true);
-    if ( rc )
-    {
-        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "enable server %u", s->id);
-        return rc;
-    }
-    s->enabled = true;
+    s->claimed = true;
     return 0;
 }
 

@@ -348,6 +348,32 @@ static void test_buffered(void)
     simstack_close(&st);
 }
 
+/*
+ * Found on Xen: vp_eport reaches the shared page only when the server is
+ * enabled, so the server must enable before it binds.  The sim models it.
+ */
+static void test_vp_eport_on_enable(void)
+{
+    struct simstack st;
+    pvr_ioreq_slot *slot;
+    uint16_t id;
+
+    REQUIRE(simstack_open(&st, 0, PVR_BUFIOREQ_OFF, true) == 0);
+    REQUIRE(pvr_port_dm_create_ioreq_server(st.port, st.domid,
+                                            PVR_BUFIOREQ_OFF, &id) == 0);
+    slot = pvr_sim_ioreq_slot(st.sim, id, 1);
+    REQUIRE(slot);
+    CHECK_EQ(slot->vp_eport, 0);
+    CHECK_EQ(pvr_port_dm_set_ioreq_server_state(st.port, st.domid, id,
+                                                true), 0);
+    CHECK(slot->vp_eport != 0);
+    CHECK_EQ(pvr_port_dm_destroy_ioreq_server(st.port, st.domid, id), 0);
+    /* And the server binds both vCPUs' channels. */
+    CHECK_EQ(simstack_server(&st, 2, PVR_BUFIOREQ_ATOMIC), 0);
+    CHECK_EQ(pvr_sim_evtchn_bound(st.sim), 3);
+    simstack_close(&st);
+}
+
 static void test_teardown(void)
 {
     struct simstack st;
@@ -380,6 +406,7 @@ int main(void)
     test_accesses();
     test_hostile_slots();
     test_buffered();
+    test_vp_eport_on_enable();
     test_teardown();
     return check_result("test_ioreq");
 }

@@ -38,7 +38,6 @@ static int sim_create_server(pvr_port *p, uint32_t domid,
 {
     pvr_sim *s = sim_of(p);
     struct sim_server *srv = NULL;
-    pvr_ioreq_slot *slot;
     unsigned int i, v;
     int rc = 0;
 
@@ -66,12 +65,9 @@ static int sim_create_server(pvr_port *p, uint32_t domid,
     }
     srv->used = true;
     srv->mode = mode;
-    slot = (pvr_ioreq_slot *)(srv->pages + PVR_PAGE_SIZE);
+    /* As Xen: the ports reach the shared page only when enabled. */
     for ( v = 0; v < s->nr_vcpus && rc == 0; v++ )
-    {
         rc = sim__evtchn_alloc_remote_locked(s, &srv->vp_eport[v]);
-        slot[v].vp_eport = srv->vp_eport[v];
-    }
     if ( rc == 0 && mode != PVR_BUFIOREQ_OFF )
         rc = sim__evtchn_alloc_remote_locked(s, &srv->buf_port);
     if ( rc )
@@ -193,7 +189,16 @@ static int sim_set_state(pvr_port *p, uint32_t domid, uint16_t id,
     srv = server_get(s, domid, id);
     if ( !srv )
         rc = -ENOENT;
-    else
+    else if ( enabled && !srv->enabled )
+    {
+        pvr_ioreq_slot *slot = (pvr_ioreq_slot *)(srv->pages + PVR_PAGE_SIZE);
+        unsigned int v;
+
+        /* ioreq_server_enable() publishes each vCPU's event channel. */
+        for ( v = 0; v < s->nr_vcpus; v++ )
+            slot[v].vp_eport = srv->vp_eport[v];
+    }
+    if ( srv )
         srv->enabled = enabled;
     pthread_mutex_unlock(&s->lock);
     return rc;

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""The payload: what dom0 sees of the host, through two 9p shares.
+
+    /pvr               (share "pvr", read-only; OUT/payload on the host)
+      bin/             the stage's bin/ (pvdomaind, pvdomainctl, ...)
+      guest/<name>/    the stage's guest images
+      guest/linux/     vmlinuz, initrd-tpm.img: the Linux test guest
+      host/            dom0/, lib/, jobs/ of tests/host
+      run.conf         shell variables: flight, jobs, timeouts
+    /pvr/out           (share "pvrout", read-write; OUT/dom0 on the host)
+      results.jsonl    one JSON record per line, appended as things happen
+      <job>/           per-job logs: steps, guest consoles, daemons, xl dmesg
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from .images import Images
+from .proc import HarnessError
+
+HOST_DIR = Path(__file__).resolve().parent.parent
+HOST_PARTS = ("dom0", "lib", "jobs")
+
+
+@dataclass(frozen=True)
+class Payload:
+    root: Path
+    out: Path
+
+
+def _link_or_copy(src: Path, dst: Path) -> None:
+    """Hard-link a cached file (the share is read-only), else copy it."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def assemble(out: Path, stage: Path | None, images: Images, jobs: list[str],
+             settings: dict[str, str]) -> Payload:
+    """Create OUT/payload and an empty OUT/dom0; return their paths."""
+    root = out / "payload"
+    results = out / "dom0"
+    for d in (root, results):
+        if d.exists():
+            shutil.rmtree(d)
+    root.mkdir(parents=True)
+    results.mkdir(parents=True)
+    (root / "out").mkdir()
+    for sub in ("bin", "guest"):
+        src = stage / sub if stage else None
+        if src and src.is_dir():
+            shutil.copytree(src, root / sub, symlinks=True)
+        else:
+            (root / sub).mkdir()
+    linux = root / "guest" / "linux"
+    if linux.exists():
+        raise HarnessError(f"the stage has guest/linux, which the harness "
+                           f"reserves for its Linux guest: {stage}")
+    linux.mkdir()
+    for f in images.linux_dir.iterdir():
+        _link_or_copy(f, linux / f.name)
+    for part in HOST_PARTS:
+        shutil.copytree(HOST_DIR / part, root / "host" / part)
+    conf = {"PVR_JOBS": " ".join(jobs), **settings}
+    (root / "run.conf").write_text(
+        "".join(f"{k}={shlex.quote(v)}\n" for k, v in conf.items()),
+        encoding="utf-8")
+    return Payload(root=root, out=results)

@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Results written by dom0 (results.jsonl) and what the host makes of them.
+
+dom0 appends one JSON object a line as things happen; the host reads the
+file while QEMU runs.  Record types:
+
+    runner-start  {uptime}
+    dom0-ready    {uptime, seconds}          Xen services are up
+    dom0-failed   {reason}                   they are not; no job runs
+    job-start     {job, uptime}
+    step          {job, step, status, reason, attempts: [{rc, seconds}],
+                   seconds, log}             status: pass|fail|skip|flaky
+    figure        {job, name, value, unit, note}   a measured figure
+    job-end       {job, rc, seconds}
+    runner-end    {uptime}
+
+A job without job-end did not finish (QEMU died, the boot timed out or
+dom0 could not start); finish() then adds a failed pseudo-step to it, so
+nothing unreported can pass.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+STATUSES = ("pass", "fail", "skip", "flaky")
+UNFINISHED = "(unfinished)"
+
+
+@dataclass
+class Attempt:
+    rc: int
+    seconds: float
+
+
+@dataclass
+class Step:
+    job: str
+    name: str
+    status: str
+    reason: str
+    attempts: list[Attempt]
+    seconds: float
+    log: str = ""
+
+
+@dataclass
+class Job:
+    name: str
+    steps: list[Step] = field(default_factory=list)
+    started: bool = False
+    finished: bool = False
+    rc: int | None = None
+    seconds: float | None = None
+
+    @property
+    def status(self) -> str:
+        if any(s.status == "fail" for s in self.steps):
+            return "fail"
+        if not self.finished:
+            return "fail"
+        if self.steps and all(s.status == "skip" for s in self.steps):
+            return "skip"
+        return "pass"
+
+
+@dataclass
+class Flight:
+    number: int
+    jobs: dict[str, Job]
+    events: dict[str, dict[str, Any]] = field(default_factory=dict)
+    figures: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def create(cls, number: int, jobs: list[str]) -> Flight:
+        return cls(number=number, jobs={j: Job(name=j) for j in jobs})
+
+    def _job(self, name: str) -> Job:
+        if name not in self.jobs:
+            self.jobs[name] = Job(name=name)
+        return self.jobs[name]
+
+    def apply(self, rec: dict[str, Any]) -> None:
+        """Apply one record from dom0."""
+        kind = str(rec.get("type", ""))
+        if kind == "step":
+            attempts = [Attempt(rc=int(a.get("rc", -1)),
+                                seconds=float(a.get("seconds", 0.0)))
+                        for a in rec.get("attempts", [])]
+            status = str(rec.get("status"))
+            reason = str(rec.get("reason", ""))
+            if status not in STATUSES:
+                reason = f"dom0 reported unknown status {status!r}"
+                status = "fail"
+            self._job(str(rec.get("job"))).steps.append(Step(
+                job=str(rec.get("job")), name=str(rec.get("step")),
+                status=status, reason=reason, attempts=attempts,
+                seconds=float(rec.get("seconds", 0.0)),
+                log=str(rec.get("log", ""))))
+        elif kind == "figure":
+            self.figures.append({k: rec.get(k) for k in
+                                 ("job", "name", "value", "unit", "note")})
+        elif kind == "job-start":
+            self._job(str(rec.get("job"))).started = True
+        elif kind == "job-end":
+            job = self._job(str(rec.get("job")))
+            job.finished = True
+            job.rc = int(rec.get("rc", -1))
+            job.seconds = float(rec.get("seconds", 0.0))
+        else:
+            self.events[kind] = rec
+
+    def malformed(self, line: str) -> None:
+        """Count a line dom0 wrote that is not a record as a failure."""
+        self._job("(results)").steps.append(Step(
+            job="(results)", name="parse", status="fail",
+            reason=f"malformed line in results.jsonl: {line[:200]!r}",
+            attempts=[], seconds=0.0))
+        self.jobs["(results)"].finished = True
+
+    def finish(self, why: str) -> list[Job]:
+        """Fail every job dom0 did not finish; return those jobs."""
+        if "dom0-failed" in self.events:
+            why = ("dom0 setup failed: "
+                   + str(self.events["dom0-failed"].get("reason", "")))
+        elif "dom0-ready" not in self.events:
+            why = f"dom0 never became ready ({why})"
+        unfinished = [j for j in self.jobs.values() if not j.finished]
+        for job in unfinished:
+            where = "while running" if job.started else "before starting"
+            job.steps.append(Step(
+                job=job.name, name=UNFINISHED, status="fail",
+                reason=f"job did not finish, {where}: {why}",
+                attempts=[], seconds=0.0))
+        return unfinished
+
+    def totals(self) -> dict[str, int]:
+        counts = {s: 0 for s in STATUSES}
+        for job in self.jobs.values():
+            for step in job.steps:
+                counts[step.status] += 1
+        return counts
+
+
+class ResultsReader:
+    """Reads results.jsonl incrementally while dom0 appends to it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.partial = b""
+
+    def poll(self, final: bool = False) -> list[dict[str, Any] | str]:
+        """Return new records; a str is a malformed line.
+
+        An incomplete last line is kept for later, unless `final`.
+        """
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        self.offset += len(data)
+        data = self.partial + data
+        lines = data.split(b"\n")
+        self.partial = lines.pop()
+        if final and self.partial:
+            lines.append(self.partial)
+            self.partial = b""
+        out: list[dict[str, Any] | str] = []
+        for raw in lines:
+            text = raw.decode("utf-8", errors="replace").strip()
+            if not text:
+                continue
+            try:
+                rec = json.loads(text)
+            except json.JSONDecodeError:
+                out.append(text)
+                continue
+            out.append(rec if isinstance(rec, dict) else text)
+        return out

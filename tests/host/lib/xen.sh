@@ -1,0 +1,283 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# shellcheck shell=dash
+#
+# Helpers for job steps in dom0 (POSIX sh, sourced after steps.sh).
+# They print what they did or why they failed, and return non-zero on
+# failure, so a step can end with one of them or use `|| fail ...`.
+# Only skip/fail/require_* exit (the step's subshell).
+
+# wait_for TIMEOUT WHAT COMMAND...: run COMMAND (output discarded) every
+# second until it succeeds; after TIMEOUT seconds print "timed out after
+# TIMEOUT s waiting for WHAT" and return 1.  Under TCG every xl command
+# costs dom0 much CPU time, so poll with light tools (xenstore-*) where
+# you can.
+wait_for() {
+    local timeout="$1" what="$2" t0
+    shift 2
+    t0=$(pvr_uptime_cs)
+    until "$@" > /dev/null 2>&1; do
+        if [ $(( $(pvr_uptime_cs) - t0 )) -ge $(( timeout * 100 )) ]; then
+            echo "timed out after $timeout s waiting for $what"
+            return 1
+        fi
+        sleep 1
+    done
+    echo "waited $(pvr_seconds $(( $(pvr_uptime_cs) - t0 ))) s for $what"
+}
+
+_pvr_xl_dmesg_has() {
+    xl dmesg | grep -E -q -- "$1"
+}
+
+# xl_dmesg_wait TIMEOUT ERE: wait for a line of `xl dmesg` matching ERE.
+# The ring is emptied (into the previous job's xl-dmesg.log) when a job
+# starts, so only this job's lines are searched.
+xl_dmesg_wait() {
+    wait_for "$1" "xl dmesg line /$2/" _pvr_xl_dmesg_has "$2"
+}
+
+# guest_dmesg_wait TIMEOUT DOMID ERE: wait for a line the HVM guest DOMID
+# wrote to port 0xE9 (shown by Xen as "(dDOMID) text") matching ERE.
+guest_dmesg_wait() {
+    wait_for "$1" "(d$2) line /$3/" _pvr_xl_dmesg_has "\\(d$2\\) .*$3"
+}
+
+_pvr_file_has() {
+    grep -E -q -- "$2" "$1"
+}
+
+# log_wait TIMEOUT FILE ERE: wait for a line matching ERE in FILE.
+log_wait() {
+    wait_for "$1" "/$3/ in $2" _pvr_file_has "$2" "$3"
+}
+
+_pvr_xs_is() {
+    local v
+    v=$(xenstore-read "$1") || return 1
+    [ $# -lt 2 ] || [ "$v" = "$2" ]
+}
+
+# xs_wait TIMEOUT PATH [VALUE]: wait until xenstore PATH exists (and
+# holds VALUE).
+xs_wait() {
+    local t="$1"
+    shift
+    wait_for "$t" "xenstore $1${2+ = $2}" _pvr_xs_is "$@"
+}
+
+_pvr_daemon_xs() {
+    local name="$1"
+    shift
+    [ -e "$PVR_RUN/$name.rc" ] || _pvr_xs_is "$@"
+}
+
+# daemon_xs_wait NAME TIMEOUT PATH [VALUE]: xs_wait for a node the daemon
+# NAME (see daemon_start) is to write, but give up as soon as it exits.
+daemon_xs_wait() {
+    local name="$1" t="$2"
+    shift 2
+    wait_for "$t" "xenstore $1${2+ = $2} from daemon $name" \
+        _pvr_daemon_xs "$name" "$@" || return 1
+    _pvr_xs_is "$@" 2> /dev/null && return 0
+    echo "daemon $name exited with status $(cat "$PVR_RUN/$name.rc")" \
+        "before xenstore $1${2+ = $2}"
+    return 1
+}
+
+# --- guests ----------------------------------------------------------
+
+# guest_create CFG [KEY=VALUE...]: xl create; guest_create_paused: the
+# same with -p, for a guest that must not run before something is ready.
+guest_create() {
+    xl create "$@"
+}
+
+guest_create_paused() {
+    xl create -p "$@"
+}
+
+# guest_domid NAME: print the domid of the domain called NAME.
+guest_domid() {
+    xl domid "$1"
+}
+
+guest_unpause() {
+    xl unpause "$1"
+}
+
+guest_exists() {
+    xl domid "$1" > /dev/null 2>&1
+}
+
+# Print the domids of all domains but dom0.
+guest_domids() {
+    xl list | awk 'NR > 1 && $2 != 0 { print $2 }'
+}
+
+# True when xl lists no domain $1 (a domid); false also if xl fails.
+_pvr_domid_gone() {
+    local ids
+    ids=$(xl list | awk 'NR > 1 { print $2 }') || return 1
+    ! echo "$ids" | grep -q -x -- "$1"
+}
+
+_pvr_xs_gone() {
+    ! xenstore-exists "/local/domain/$1"
+}
+
+# guest_wait_gone TIMEOUT NAME|DOMID: wait until the domain no longer
+# exists (it powered off and was destroyed, on_poweroff="destroy").  Polls
+# xenstore, then confirms with xl list.
+guest_wait_gone() {
+    local domid="$2"
+    case "$domid" in
+    *[!0-9]*|'') domid=$(xl domid "$2") || {
+        echo "no domain $2"
+        return 1
+    } ;;
+    esac
+    wait_for "$1" "domain $2 ($domid) to go away" _pvr_xs_gone "$domid" ||
+        return 1
+    _pvr_domid_gone "$domid" || {
+        echo "domain $2 ($domid) left xenstore but xl still lists it"
+        return 1
+    }
+}
+
+guest_destroy() {
+    xl destroy "$1"
+}
+
+guest_count() {
+    guest_domids | wc -l
+}
+
+# Destroy every domain but dom0; print what was destroyed.
+guests_destroy_all() {
+    local d
+    for d in $(guest_domids); do
+        echo "destroying domain $d ($(xl domname "$d" 2>/dev/null))"
+        xl destroy "$d"
+    done
+    true
+}
+
+# linux_guest_cfg NAME SCRIPT [KERNEL-ARG...]: write an xl.cfg for the
+# Linux HVM test guest (direct kernel boot, no disk, no network) that runs
+# guest script SCRIPT (tests/host/image/guest-scripts) and print its path.
+# Its console (ttyS0) goes to $PVR_OUT/NAME.console.log; an older one is
+# kept as NAME.console.log.1, .2, ...  The kernel is quiet (every byte
+# through the emulated UART is slow under TCG); pass loglevel=7 to hear
+# it.  Optional variables: GUEST_MEMORY (MiB, default 256), GUEST_INITRD
+# (default the harness image), GUEST_CFG_EXTRA (lines added to the file).
+linux_guest_cfg() {
+    local name="$1" script="$2" cfg console n=1
+    shift 2
+    cfg=$PVR_OUT/$name.cfg
+    console=$PVR_OUT/$name.console.log
+    if [ -e "$console" ]; then
+        while [ -e "$console.$n" ]; do
+            n=$((n + 1))
+        done
+        mv "$console" "$console.$n"
+    fi
+    cat > "$cfg" <<EOF
+name = "$name"
+type = "hvm"
+memory = ${GUEST_MEMORY:-256}
+vcpus = 1
+kernel = "$PVR_LINUX_KERNEL"
+ramdisk = "${GUEST_INITRD:-$PVR_LINUX_INITRD}"
+extra = "console=ttyS0 quiet pvr.script=$script $*"
+serial = "file:$console"
+vnc = 0
+vga = "none"
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+${GUEST_CFG_EXTRA:-}
+EOF
+    echo "$cfg"
+}
+
+# guest_initrd_with_script SCRIPT OUT: write to OUT the Linux guest's
+# initramfs with SCRIPT appended as /pvr/run.sh, which its init then runs
+# instead of a named script.
+guest_initrd_with_script() {
+    local dir
+    dir=$(mktemp -d) || return 1
+    mkdir -p "$dir/pvr" && cp "$1" "$dir/pvr/run.sh" &&
+        (cd "$dir" && find . | cpio -o -H newc --quiet) > "$dir.cpio" &&
+        cat "$PVR_LINUX_INITRD" "$dir.cpio" > "$2"
+    local rc="$?"
+    rm -rf "$dir" "$dir.cpio"
+    return $rc
+}
+
+# --- daemons ---------------------------------------------------------
+# A daemon runs in its own session, output in $PVR_OUT/NAME.log; its pid
+# and, once it ended, its exit status are kept in $PVR_RUN/NAME.{pid,rc}.
+
+# daemon_start NAME PROGRAM [ARGS...]
+daemon_start() {
+    local name="$1"
+    shift
+    mkdir -p "$PVR_RUN"
+    rm -f "$PVR_RUN/$name.pid" "$PVR_RUN/$name.rc"
+    setsid sh -c '"$@" & echo $! > "$0.pid"; wait $!; echo $? > "$0.rc"' \
+        "$PVR_RUN/$name" "$@" < /dev/null >> "$PVR_OUT/$name.log" 2>&1 &
+    wait_for 10 "daemon $name to start" test -s "$PVR_RUN/$name.pid" ||
+        return 1
+    echo "daemon $name: pid $(cat "$PVR_RUN/$name.pid")," \
+        "log $PVR_OUT/$name.log"
+}
+
+# daemon_alive NAME: true while the daemon runs.
+daemon_alive() {
+    [ -s "$PVR_RUN/$1.pid" ] && [ ! -e "$PVR_RUN/$1.rc" ] &&
+        kill -0 "$(cat "$PVR_RUN/$1.pid")" 2>/dev/null
+}
+
+# daemon_stop NAME [TIMEOUT]: SIGTERM, wait (default 30 s), then SIGKILL.
+# Returns the daemon's exit status (1 if it had to be killed).
+daemon_stop() {
+    local name="$1" timeout="${2:-30}" rc
+    if [ ! -s "$PVR_RUN/$name.pid" ]; then
+        echo "daemon $name: not started"
+        return 1
+    fi
+    kill -TERM "$(cat "$PVR_RUN/$name.pid")" 2>/dev/null
+    if ! wait_for "$timeout" "daemon $name to exit" test -e "$PVR_RUN/$name.rc"
+    then
+        kill -KILL "$(cat "$PVR_RUN/$name.pid")" 2>/dev/null
+        echo "daemon $name: killed after $timeout s"
+        return 1
+    fi
+    rc=$(cat "$PVR_RUN/$name.rc")
+    echo "daemon $name: exited with status $rc"
+    return "$rc"
+}
+
+# Stop every daemon of this run that is still running.
+daemons_stop_all() {
+    local f name
+    for f in "$PVR_RUN"/*.pid; do
+        [ -e "$f" ] || continue
+        name=${f##*/}
+        name=${name%.pid}
+        daemon_alive "$name" && daemon_stop "$name" 10
+    done
+    true
+}
+
+# --- preconditions (inside a step) -----------------------------------
+
+# require_bin NAME: skip the step unless the stage provides bin/NAME.
+require_bin() {
+    [ -x "$PVR_BIN/$1" ] || skip "the stage has no bin/$1"
+}
+
+# require_guest PATH: skip unless the stage provides guest/PATH.
+require_guest() {
+    [ -e "$PVR_GUEST/$1" ] || skip "the stage has no guest/$1"
+}
