@@ -111,7 +111,12 @@ int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
  */
 int pvr_ioreq_server_enable(pvr_ioreq_server *s);
 
-/* Accepts NULL.  Unclaims, destroys the Xen server, unbinds, unmaps. */
+/*
+ * Accepts NULL.  Releases the ranges, answers requests still in flight
+ * (a vCPU waiting on a server that disappears would wait forever; this
+ * may sleep up to a second for vCPUs to take their answers), then
+ * destroys the server in Xen, unbinds and unmaps.
+ */
 void pvr_ioreq_server_destroy(pvr_ioreq_server *s);
 
 void pvr_ioreq_server_stats(const pvr_ioreq_server *s,

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "ioreq/ioreq_priv.h"
@@ -377,6 +378,58 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s)
         rc_;                                                            \
     })
 
+/*
+ * Stop taking requests and answer those in flight.  Xen does not wake a
+ * vCPU blocked on a server that is destroyed under it (its request stays
+ * pending for good), so before destroying: release the ranges, so that
+ * new accesses go elsewhere (Xen's null handler once nobody claims
+ * them), then answer every slot still READY and wait, briefly, for the
+ * vCPUs to take their answers.  A vCPU that is paused may not take it
+ * in time; it was woken by the answer's notification and will not block.
+ */
+#define QUIESCE_POLLS    100
+#define QUIESCE_POLL_US  10000
+
+static void quiesce(pvr_ioreq_server *s)
+{
+    unsigned int i, v, busy = 0, polls;
+
+    for ( i = 0; i < s->nr_regions; i++ )
+    {
+        struct ioreq_region *r = &s->region[i];
+
+        if ( r->claimed &&
+             pvr_port_dm_map_io_range(s->port, s->domid, s->id,
+                                      r->space == PVR_IO_MMIO, r->base,
+                                      r->last, false) == 0 )
+            r->claimed = false;
+    }
+    if ( !s->iopage )
+        return;
+    /* Bounded: QUIESCE_POLLS rounds of at most nr_vcpus slots each. */
+    for ( polls = 0; polls < QUIESCE_POLLS; polls++ )
+    {
+        drain_buffered(s);
+        busy = 0;
+        for ( v = 0; v < s->nr_vcpus; v++ )
+        {
+            uint8_t state = slot_state(&s->iopage[v]);
+
+            if ( state == PVR_IOREQ_STATE_READY )
+                handle_slot(s, v);
+            /* Answered now or before: the vCPU has yet to take it. */
+            if ( state != PVR_IOREQ_STATE_NONE )
+                busy++;
+        }
+        if ( !busy )
+            break;
+        usleep(QUIESCE_POLL_US);
+    }
+    if ( busy )
+        pvr_warn(COMP, "server %u: %u vCPU(s) did not take their last "
+                 "answer before teardown", s->id, busy);
+}
+
 void pvr_ioreq_server_destroy(pvr_ioreq_server *s)
 {
     unsigned int i;
@@ -384,6 +437,8 @@ void pvr_ioreq_server_destroy(pvr_ioreq_server *s)
 
     if ( !s )
         return;
+    if ( s->enabled )
+        quiesce(s);
     /*
      * Destroying the server in Xen drops its ranges and its event
      * channels' far ends; if the guest is already gone, Xen has done it

@@ -374,6 +374,37 @@ static void test_vp_eport_on_enable(void)
     simstack_close(&st);
 }
 
+/*
+ * Found on Xen: stopping pvdomaind while the guest polled a register
+ * left the vCPU blocked for good, because Xen does not wake a vCPU whose
+ * server is destroyed under its request.  Teardown must answer it.
+ */
+static void test_teardown_in_flight(void)
+{
+    struct simstack st;
+    struct dev d;
+    pvr_ioreq_slot req = { .addr = BASE + 4, .count = 1, .size = 4,
+                           .flags = PVR_IOREQ_F_DIR_READ,
+                           .type = PVR_IOREQ_TYPE_COPY };
+    pvr_ioreq_slot *slot;
+    uint16_t id;
+
+    memset(&d, 0, sizeof(d));
+    d.reg[4] = 0x42;
+    REQUIRE(simstack_open(&st, 2, PVR_BUFIOREQ_ATOMIC, false) == 0);
+    REQUIRE(pvr_ioreq_server_add_region(st.srv, PVR_IO_MMIO, BASE, 256,
+                                        &dev_ops, &d, "dev") == 0);
+    REQUIRE(pvr_ioreq_server_enable(st.srv) == 0);
+    id = pvr_ioreq_server_id(st.srv);
+    slot = pvr_sim_ioreq_slot(st.sim, id, 1);
+    CHECK_EQ(pvr_sim_io_post(st.sim, id, 1, &req), 0);
+    pvr_ioreq_server_destroy(st.srv);
+    st.srv = NULL;
+    CHECK_EQ(pvr_sim_stranded_vcpus(st.sim), 0);
+    (void)slot;
+    simstack_close(&st);
+}
+
 static void test_teardown(void)
 {
     struct simstack st;
@@ -407,6 +438,7 @@ int main(void)
     test_hostile_slots();
     test_buffered();
     test_vp_eport_on_enable();
+    test_teardown_in_flight();
     test_teardown();
     return check_result("test_ioreq");
 }

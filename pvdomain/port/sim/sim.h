@@ -73,6 +73,16 @@ int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req);
 int pvr_sim_io_raw(pvr_sim *s, uint16_t id, unsigned int vcpu,
                    pvr_ioreq_slot *req);
 
+/*
+ * Post req to server id's slot and return at once, as a vCPU whose
+ * request is in flight when something else happens.  Such a request,
+ * unanswered when its server is destroyed, leaves the vCPU blocked for
+ * good, as on Xen: pvr_sim_stranded_vcpus() counts those.
+ */
+int pvr_sim_io_post(pvr_sim *s, uint16_t id, unsigned int vcpu,
+                    const pvr_ioreq_slot *req);
+unsigned int pvr_sim_stranded_vcpus(pvr_sim *s);
+
 /* Shorthands for a single MMIO access (count 1, no pointer). */
 int pvr_sim_mmio_read(pvr_sim *s, unsigned int vcpu, uint64_t addr,
                       unsigned int size, uint64_t *val_out);

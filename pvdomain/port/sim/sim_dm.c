@@ -23,8 +23,20 @@ static struct sim_server *server_get(pvr_sim *s, uint32_t domid, uint16_t id)
 
 static void server_free_locked(pvr_sim *s, struct sim_server *srv)
 {
+    pvr_ioreq_slot *slot = (pvr_ioreq_slot *)(srv->pages + PVR_PAGE_SIZE);
     unsigned int v;
 
+    /*
+     * As Xen: a vCPU whose request was never answered stays blocked for
+     * good when its server goes away.  Count them.
+     */
+    for ( v = 0; v < s->nr_vcpus; v++ )
+    {
+        uint8_t st = slot[v].flags & PVR_IOREQ_STATE_MASK;
+
+        if ( st == PVR_IOREQ_STATE_READY || st == PVR_IOREQ_STATE_INPROCESS )
+            s->stranded++;
+    }
     for ( v = 0; v < s->nr_vcpus; v++ )
         sim__evtchn_free_remote_locked(s, srv->vp_eport[v]);
     if ( srv->mode != PVR_BUFIOREQ_OFF )
@@ -346,12 +358,11 @@ static int wait_locked(pvr_sim *s, pvr_ioreq_slot *slot)
     }
 }
 
-/* Post req to srv's slot for vcpu and wait for the answer; lock held. */
-static int post_locked(pvr_sim *s, struct sim_server *srv, unsigned int vcpu,
-                       pvr_ioreq_slot *req)
+/* Fill srv's slot for vcpu, mark it READY and kick; lock held. */
+static int send_locked(pvr_sim *s, struct sim_server *srv, unsigned int vcpu,
+                       const pvr_ioreq_slot *req)
 {
     pvr_ioreq_slot *slot;
-    int rc;
 
     slot = (pvr_ioreq_slot *)(srv->pages + PVR_PAGE_SIZE) + vcpu;
     slot->addr = req->addr;
@@ -363,7 +374,18 @@ static int post_locked(pvr_sim *s, struct sim_server *srv, unsigned int vcpu,
     __atomic_thread_fence(__ATOMIC_RELEASE);
     *slot_flags(slot) = (req->flags & ~PVR_IOREQ_STATE_MASK) |
                         PVR_IOREQ_STATE_READY;
-    rc = sim__evtchn_kick_locked(s, srv->vp_eport[vcpu]);
+    return sim__evtchn_kick_locked(s, srv->vp_eport[vcpu]);
+}
+
+/* Post req to srv's slot for vcpu and wait for the answer; lock held. */
+static int post_locked(pvr_sim *s, struct sim_server *srv, unsigned int vcpu,
+                       pvr_ioreq_slot *req)
+{
+    pvr_ioreq_slot *slot;
+    int rc;
+
+    slot = (pvr_ioreq_slot *)(srv->pages + PVR_PAGE_SIZE) + vcpu;
+    rc = send_locked(s, srv, vcpu, req);
     if ( rc == 0 )
         rc = wait_locked(s, slot);
     if ( rc == 0 )
@@ -408,6 +430,23 @@ int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req)
     rc = post_locked(s, srv, vcpu, req);
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+int pvr_sim_io_post(pvr_sim *s, uint16_t id, unsigned int vcpu,
+                    const pvr_ioreq_slot *req)
+{
+    int rc = -EINVAL;
+
+    pthread_mutex_lock(&s->lock);
+    if ( id < SIM_MAX_SERVERS && s->server[id].used && vcpu < s->nr_vcpus )
+        rc = send_locked(s, &s->server[id], vcpu, req);
+    pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+unsigned int pvr_sim_stranded_vcpus(pvr_sim *s)
+{
+    return s->stranded;
 }
 
 int pvr_sim_io_raw(pvr_sim *s, uint16_t id, unsigned int vcpu,

@@ -107,6 +107,7 @@ struct pvr_sim {
     unsigned int q_head, q_len;
 
     struct sim_server server[SIM_MAX_SERVERS];
+    unsigned int stranded;  /* vCPUs left waiting on a destroyed server */
 
     struct sim_grant shared[SIM_MAX_GRANTS];     /* ours, to a peer */
     struct sim_grant peer[SIM_MAX_GRANTS];       /* a peer's, to us */
