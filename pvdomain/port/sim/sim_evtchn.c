@@ -23,6 +23,12 @@ static int port_ok(uint32_t port)
     return port > 0 && port < SIM_MAX_PORTS;
 }
 
+/* Our bound port, or NULL when port is not one of ours. */
+static struct sim_port *local_of(pvr_sim *s, uint32_t port)
+{
+    return port_ok(port) && s->local[port].used ? &s->local[port] : NULL;
+}
+
 static int alloc_port(struct sim_port *table, uint32_t *out)
 {
     uint32_t i;
@@ -189,16 +195,18 @@ static int sim_bind_unbound(pvr_port *p, uint32_t domid, uint32_t *local_out)
 static int sim_unbind(pvr_port *p, uint32_t port)
 {
     pvr_sim *s = sim_of(p);
+    struct sim_port *l;
     int rc = 0;
 
     pthread_mutex_lock(&s->lock);
-    if ( !port_ok(port) || !s->local[port].used )
+    l = local_of(s, port);
+    if ( !l )
         rc = -EINVAL;
     else
     {
-        if ( s->local[port].bound )
-            s->remote[s->local[port].peer].bound = false;
-        s->local[port] = (struct sim_port){ 0 };
+        if ( l->bound )
+            s->remote[l->peer].bound = false;
+        *l = (struct sim_port){ 0 };
     }
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -207,13 +215,15 @@ static int sim_unbind(pvr_port *p, uint32_t port)
 static int sim_notify(pvr_port *p, uint32_t port)
 {
     pvr_sim *s = sim_of(p);
+    struct sim_port *l;
     int rc = 0;
 
     pthread_mutex_lock(&s->lock);
-    if ( !port_ok(port) || !s->local[port].used )
+    l = local_of(s, port);
+    if ( !l )
         rc = -EINVAL;
-    else if ( s->local[port].bound )
-        s->remote[s->local[port].peer].kicks++;
+    else if ( l->bound )
+        s->remote[l->peer].kicks++;
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
     return rc;
@@ -250,15 +260,17 @@ static int sim_pending(pvr_port *p, uint32_t *port_out)
 static int sim_unmask(pvr_port *p, uint32_t port)
 {
     pvr_sim *s = sim_of(p);
+    struct sim_port *l;
     int rc = 0;
 
     pthread_mutex_lock(&s->lock);
-    if ( !port_ok(port) || !s->local[port].used )
+    l = local_of(s, port);
+    if ( !l )
         rc = -EINVAL;
     else
     {
-        s->local[port].masked = false;
-        if ( s->local[port].pending )
+        l->masked = false;
+        if ( l->pending )
             queue_locked(s, port);
     }
     pthread_mutex_unlock(&s->lock);

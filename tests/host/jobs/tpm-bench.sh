@@ -14,24 +14,7 @@ XS_DIR=/local/domain/0/paravisor
 QEMU_DM=/usr/libexec/xen-qemu-system-i386
 SWTPM_DIR=/run/pvr/swtpm-bench
 
-bench_cfg() {  # bench_cfg NAME [EXTRA-LINE]
-    cat > "$PVR_OUT/$1.cfg" <<EOF2
-name = "$1"
-type = "hvm"
-firmware_override = "$IMAGE"
-memory = 128
-vcpus = 1
-vga = "none"
-vnc = 0
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-${2:-}
-EOF2
-    echo "$PVR_OUT/$1.cfg"
-}
-
-# run_guest NAME CFG: unpause a created guest, keep its console lines in
+# run_guest NAME: unpause a created guest, keep its console lines in
 # NAME.guest.log and its bench lines in NAME.bench; pass on SUCCESS.
 run_guest() {
     local domid
@@ -54,7 +37,8 @@ bench_pvdomaind() {
     require_guest tpm/test-hvm32-tpm-norestart
     rm -f /var/lib/pvr-test/bench.state
     mkdir -p /var/lib/pvr-test
-    guest_create_paused "$(bench_cfg bench-pvr)" || fail "xl create failed"
+    guest_create_paused "$(xtf_guest_cfg bench-pvr "$IMAGE")" ||
+        fail "xl create failed"
     domid=$(guest_domid bench-pvr) || fail "no domid"
     daemon_start pvdomaind "$PVR_BIN/pvdomaind" --domid "$domid" \
         --tpm-state /var/lib/pvr-test/bench.state --log-level warn ||
@@ -81,7 +65,7 @@ bench_qemu() {
     tpmargs="$tpmargs \"socket,id=chrtpm,path=$SWTPM_DIR/ctrl.sock\","
     tpmargs="$tpmargs \"-tpmdev\", \"emulator,id=tpm0,chardev=chrtpm\","
     tpmargs="$tpmargs \"-device\", \"tpm-tis,tpmdev=tpm0\" ]"
-    guest_create_paused "$(bench_cfg bench-qemu "$tpmargs")" ||
+    guest_create_paused "$(xtf_guest_cfg bench-qemu "$IMAGE" "$tpmargs")" ||
         skip "qemu-xen refused tpm-tis: $(xl dmesg | tail -n 1)"
     run_guest bench-qemu
 }

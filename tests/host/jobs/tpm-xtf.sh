@@ -21,22 +21,6 @@ XTF_IMAGE=$PVR_GUEST/tpm/test-hvm32-tpm
 STATE=/var/lib/pvr-test/tpm-xtf.state
 XS_DIR=/local/domain/0/paravisor
 
-xtf_cfg() {
-    cat > "$PVR_OUT/tpm-xtf.cfg" <<EOF2
-name = "tpm-xtf"
-type = "hvm"
-firmware_override = "$XTF_IMAGE"
-memory = 128
-vcpus = 1
-vga = "none"
-vnc = 0
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-EOF2
-    echo "$PVR_OUT/tpm-xtf.cfg"
-}
-
 # Everything, with the guest's console in $PVR_OUT/guest.log.
 xtf_run() {
     local domid rc
@@ -45,7 +29,8 @@ xtf_run() {
     rm -f "$STATE" "$PVR_OUT"/pvdomaind-*.log
     mkdir -p "${STATE%/*}"
 
-    guest_create_paused "$(xtf_cfg)" || fail "xl create -p failed"
+    guest_create_paused "$(xtf_guest_cfg tpm-xtf "$XTF_IMAGE")" ||
+        fail "xl create -p failed"
     domid=$(guest_domid tpm-xtf) || fail "no domid for tpm-xtf"
     echo "$domid" > "$PVR_OUT/domid"
 

@@ -200,6 +200,32 @@ EOF
     echo "$cfg"
 }
 
+# xtf_guest_cfg NAME IMAGE [LINE...]: write an xl.cfg for a freestanding
+# test guest from tests/guest (IMAGE, booted as the HVM firmware in place
+# of hvmloader, as XTF boots its hvm32 tests) and print its path.  Extra
+# LINEs are appended.  Its console is port 0xE9, i.e. `xl dmesg`.
+xtf_guest_cfg() {
+    local name=$1 image=$2 cfg line
+    shift 2
+    cfg=$PVR_OUT/$name.cfg
+    cat > "$cfg" <<EOF
+name = "$name"
+type = "hvm"
+firmware_override = "$image"
+memory = 128
+vcpus = 1
+vga = "none"
+vnc = 0
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+EOF
+    for line in "$@"; do
+        echo "$line" >> "$cfg"
+    done
+    echo "$cfg"
+}
+
 # guest_initrd_with_script SCRIPT OUT: write to OUT the Linux guest's
 # initramfs with SCRIPT appended as /pvr/run.sh, which its init then runs
 # instead of a named script.
