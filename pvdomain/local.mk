@@ -36,7 +36,8 @@ PVR_LIBS = libpvr.a $(PVR_XEN_LIBS) $(LIBTPMS_LIBS) -lpthread
 sbin_PROGRAMS += pvdomaind
 pvdomaind_SOURCES = \
 	pvdomain/core/main.c pvdomain/core/daemon.h \
-	pvdomain/core/parent.c pvdomain/core/worker.c
+	pvdomain/core/parent.c pvdomain/core/worker.c \
+	pvdomain/core/crash.c
 pvdomaind_LDADD = $(PVR_LIBS)
 
 sbin_PROGRAMS += pvdomainctl

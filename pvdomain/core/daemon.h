@@ -52,6 +52,12 @@ int pvr_worker_main(const struct pvr_config *cfg, int parent_fd);
 int pvr_daemon_open_port(const struct pvr_config *cfg,
                          pvr_port **out);
 
+/*
+ * On a fatal signal, log the process name, the signal, a backtrace and
+ * the executable's load address (crash.c).  Called early in each process.
+ */
+void pvr_crash_handler_install(const char *proc);
+
 /* The xenstore directory where readiness is published. */
 #define PVR_XS_DIR_FMT "/local/domain/0/paravisor/%u"
 

@@ -210,8 +210,10 @@ int main(int argc, char **argv)
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if ( getppid() == 1 )
             return 1;
+        pvr_crash_handler_install("worker");
         return pvr_worker_main(&cfg, sv[1]);
     }
     close(sv[1]);
+    pvr_crash_handler_install("parent");
     return pvr_parent_main(&cfg, sv[0], pid);
 }

@@ -23,6 +23,7 @@
 #include "core/daemon.h"
 #include "core/loop.h"
 #include "core/msg.h"
+#include "ioreq/ioreq.h"
 #include "port/port.h"
 
 #define COMP "parent"
@@ -54,6 +55,7 @@ struct parent {
     bool watching;
     bool published;
     uint32_t ioreq_server;
+    uint32_t nr_vcpus;
     struct timespec start;
     char xs_dir[64];
 };
@@ -201,6 +203,7 @@ static void worker_msg(void *opaque, uint32_t events)
             memcpy(&r, payload, sizeof(r));
             pa->ready = true;
             pa->ioreq_server = r.ioreq_server;
+            pa->nr_vcpus = r.nr_vcpus;
             publish(pa);
         }
         else if ( type == PVR_MSG_STATS )
@@ -328,12 +331,12 @@ static void worker_exited(struct parent *pa, int wstatus)
         status = 1;         /* it may only leave when told to */
     /*
      * A worker that died without tearing down leaves its IOREQ server in
-     * Xen, and the guest's accesses to it would wait forever.
+     * Xen, perhaps with a vCPU waiting on it: answer and remove it.
      */
     if ( pa->ready && status != 0 )
     {
-        int rc = pvr_port_dm_destroy_ioreq_server(pa->port, pa->cfg->domid,
-                                                  pa->ioreq_server);
+        int rc = pvr_ioreq_server_abandon(pa->port, pa->cfg->domid,
+                                          pa->ioreq_server, pa->nr_vcpus);
 
         pvr_info(COMP, "removing the worker's IOREQ server %u: %s",
                  pa->ioreq_server, rc ? strerror(-rc) : "done");

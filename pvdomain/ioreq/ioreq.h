@@ -119,6 +119,15 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s);
  */
 void pvr_ioreq_server_destroy(pvr_ioreq_server *s);
 
+/*
+ * After the process that owned server id died: answer every request it
+ * left in flight with all-ones (rebinding each vCPU's channel to wake
+ * it) and destroy the server, so that no vCPU waits on it for good.
+ * For pvdomaind's parent; logs what it did.  0 or a negative errno.
+ */
+int pvr_ioreq_server_abandon(pvr_port *p, uint32_t domid, uint16_t id,
+                             unsigned int nr_vcpus);
+
 void pvr_ioreq_server_stats(const pvr_ioreq_server *s,
                             struct pvr_ioreq_stats *out);
 uint16_t pvr_ioreq_server_id(const pvr_ioreq_server *s);

@@ -471,6 +471,58 @@ void pvr_ioreq_server_destroy(pvr_ioreq_server *s)
     free(s);
 }
 
+int pvr_ioreq_server_abandon(pvr_port *p, uint32_t domid, uint16_t id,
+                             unsigned int nr_vcpus)
+{
+    pvr_port_resource *res = NULL;
+    pvr_ioreq_slot *page = NULL;
+    unsigned int v, answered = 0;
+    uint32_t local;
+    int rc;
+
+    if ( nr_vcpus == 0 || nr_vcpus > PVR_IOREQ_MAX_VCPUS )
+        return -EINVAL;
+    /* Disabled, the server is no longer chosen for new accesses. */
+    rc = pvr_port_dm_set_ioreq_server_state(p, domid, id, false);
+    if ( rc == 0 )
+        rc = pvr_port_fmem_map_resource(p, domid, PVR_RES_IOREQ_SERVER, id,
+                                        PVR_RES_IOREQ_FRAME_IOREQ(0), 1,
+                                        PROT_READ | PROT_WRITE,
+                                        (void **)&page, &res);
+    for ( v = 0; rc == 0 && v < nr_vcpus; v++ )
+    {
+        pvr_ioreq_slot copy;
+        uint8_t state = slot_state(&page[v]);
+
+        if ( state != PVR_IOREQ_STATE_READY &&
+             state != PVR_IOREQ_STATE_INPROCESS )
+            continue;
+        /* No device is left to ask: reads see all-ones, as if unclaimed. */
+        read_slot(&page[v], &copy);
+        slot_complete(&page[v], copy.flags, ~0ULL);
+        /* The dead worker's binding is gone; the channel can be rebound. */
+        if ( pvr_port_evtchn_bind_interdomain(p, domid, copy.vp_eport,
+                                             &local) == 0 )
+        {
+            pvr_port_evtchn_notify(p, local);
+            pvr_port_evtchn_unbind(p, local);
+        }
+        answered++;
+    }
+    if ( res )
+        TEARDOWN(pvr_port_fmem_unmap_resource(p, res));
+    if ( rc )
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "server %u: answering requests "
+                  "left in flight", id);
+    else if ( answered )
+        pvr_warn(COMP, "server %u: answered %u request(s) left in flight",
+                 id, answered);
+    rc = TEARDOWN(pvr_port_dm_destroy_ioreq_server(p, domid, id));
+    if ( rc )
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "destroy server %u", id);
+    return rc;
+}
+
 void pvr_ioreq_server_stats(const pvr_ioreq_server *s,
                             struct pvr_ioreq_stats *out)
 {

@@ -405,6 +405,36 @@ static void test_teardown_in_flight(void)
     simstack_close(&st);
 }
 
+/*
+ * The parent cleans up after a worker that died with a request in
+ * flight: it must answer it (waking the vCPU) before it destroys.
+ */
+static void test_abandon(void)
+{
+    struct simstack st;
+    pvr_ioreq_slot req = { .addr = BASE, .count = 1, .size = 4,
+                           .flags = PVR_IOREQ_F_DIR_READ,
+                           .type = PVR_IOREQ_TYPE_COPY };
+    struct pvr_sim_counts c;
+    uint16_t id;
+
+    /* The "dead worker": a server with no binding left, nothing mapped. */
+    REQUIRE(simstack_open(&st, 0, PVR_BUFIOREQ_OFF, false) == 0);
+    REQUIRE(pvr_port_dm_create_ioreq_server(st.port, st.domid,
+                                            PVR_BUFIOREQ_ATOMIC, &id) == 0);
+    REQUIRE(pvr_port_dm_set_ioreq_server_state(st.port, st.domid, id,
+                                               true) == 0);
+    CHECK_EQ(pvr_sim_io_post(st.sim, id, 1, &req), 0);
+    CHECK_EQ(pvr_ioreq_server_abandon(st.port, st.domid, id, 2), 0);
+    CHECK_EQ(pvr_sim_stranded_vcpus(st.sim), 0);
+    pvr_sim_counts(st.sim, &c);
+    CHECK_EQ(c.notifies, 1);        /* the vCPU was woken */
+    CHECK_EQ(pvr_sim_ioreq_servers(st.sim, NULL), 0);
+    CHECK_EQ(pvr_sim_evtchn_bound(st.sim), 0);
+    CHECK_EQ(pvr_ioreq_server_abandon(st.port, st.domid, id, 2), -ENOENT);
+    simstack_close(&st);
+}
+
 static void test_teardown(void)
 {
     struct simstack st;
@@ -439,6 +469,7 @@ int main(void)
     test_buffered();
     test_vp_eport_on_enable();
     test_teardown_in_flight();
+    test_abandon();
     test_teardown();
     return check_result("test_ioreq");
 }

@@ -177,6 +177,7 @@ void pvr_sim_counts(pvr_sim *s, struct pvr_sim_counts *out)
     for ( i = 0; i < ARRAY_SIZE(s->shared); i++ )
         out->grants_shared += s->shared[i].used;
     out->grants_mapped = s->grants_mapped;
+    out->notifies = s->notifies;
     for ( i = 0; i < ARRAY_SIZE(s->watch); i++ )
         out->xs_watches += s->watch[i].path != NULL;
     for ( i = 1; i < ARRAY_SIZE(s->view); i++ )

@@ -151,6 +151,7 @@ struct pvr_sim_counts {
     unsigned int grants_mapped;
     unsigned int xs_watches;
     unsigned int altp2m_views;
+    unsigned long notifies;     /* notifications sent, ever */
 };
 void pvr_sim_counts(pvr_sim *s, struct pvr_sim_counts *out);
 

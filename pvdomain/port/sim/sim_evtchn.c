@@ -223,7 +223,10 @@ static int sim_notify(pvr_port *p, uint32_t port)
     if ( !l )
         rc = -EINVAL;
     else if ( l->bound )
+    {
         s->remote[l->peer].kicks++;
+        s->notifies++;
+    }
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
     return rc;

@@ -108,6 +108,7 @@ struct pvr_sim {
 
     struct sim_server server[SIM_MAX_SERVERS];
     unsigned int stranded;  /* vCPUs left waiting on a destroyed server */
+    unsigned long notifies; /* notify() calls on bound ports, ever */
 
     struct sim_grant shared[SIM_MAX_GRANTS];     /* ours, to a peer */
     struct sim_grant peer[SIM_MAX_GRANTS];       /* a peer's, to us */
