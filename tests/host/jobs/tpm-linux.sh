@@ -7,8 +7,10 @@
 # tpm_tis binds to the PNP0C31 device, detects a TPM 2.0 on its own, and
 # tpm2-tools' getrandom and pcrread succeed through /dev/tpmrm0.
 #
-# The run step keeps the guest console and pvdomaind's log; the checks
-# read them.  The console is also what the README's demo shows.
+# The run step keeps the guest console and pvdomaind's log and fails when
+# the guest's script or pvdomaind does (a TCG flake reruns it whole); the
+# checks after it read those logs and say which part went wrong.  The
+# console is also what the README's demo shows.
 
 STATE=/var/lib/pvr-test/tpm-linux.state
 XS_DIR=/local/domain/0/paravisor
@@ -35,6 +37,13 @@ linux_run() {
         test -e "$PVR_RUN/pvdomaind.rc" || fail "pvdomaind still running"
     cp "$PVR_RUN/pvdomaind.rc" "$PVR_OUT/pvdomaind.rc"
     grep '^pvr-guest:' "$PVR_OUT/tpm-linux.console.log"
+    # The outcome, so that a TCG flake reruns the whole scenario; the
+    # steps below say in detail what went wrong if it fails twice.
+    grep -q '^pvr-guest: script tpm exited 0' \
+        "$PVR_OUT/tpm-linux.console.log" || \
+        fail "the guest's TPM script failed"
+    [ "$(cat "$PVR_OUT/pvdomaind.rc")" = 0 ] ||
+        fail "pvdomaind exited $(cat "$PVR_OUT/pvdomaind.rc")"
 }
 
 linux_cleanup() {
