@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,6 +141,27 @@ static int drop_privileges(const char *user)
     return 0;
 }
 
+/*
+ * The state file is replaced by renaming a new one over it, so its
+ * directory must stay writable after the worker gives up root.
+ */
+static int state_dir_writable(const char *state, const char *user)
+{
+    char *copy = strdup(state);
+    int rc = 0;
+
+    if ( !copy )
+        return -ENOMEM;
+    if ( access(dirname(copy), W_OK | X_OK) < 0 )
+    {
+        rc = -errno;
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "--runas %s: the TPM state "
+                  "directory %s must be writable by that user", user, copy);
+    }
+    free(copy);
+    return rc;
+}
+
 static int setup(struct worker *w)
 {
     const struct pvr_config *cfg = w->cfg;
@@ -193,6 +215,9 @@ static int setup(struct worker *w)
         return rc;
     }
     if ( cfg->runas && (rc = drop_privileges(cfg->runas)) )
+        return rc;
+    if ( cfg->runas &&
+         (rc = state_dir_writable(cfg->tpm_state, cfg->runas)) )
         return rc;
 
     ready.ioreq_server = pvr_ioreq_server_id(w->srv);

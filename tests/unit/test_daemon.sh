@@ -65,4 +65,32 @@ check "SIGTERM exits 0" test $? -eq 0
 "$builddir/pvdomainctl" --control "$d/ctl" status >/dev/null 2>&1
 check "pvdomainctl fails without a daemon" test $? -eq 1
 
+# --runas: the worker gives up root after setup, and needs a state
+# directory it can still write (the state file is renamed into place).
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir "$d/ro"
+    chmod 755 "$d"
+    "$builddir/pvdomaind" --domid 3 --backend sim --tpm-state "$d/ro/s" \
+        --control "$d/ctl" --runas nobody 2>"$d/log3"
+    check "--runas with an unwritable state directory exits 1" test $? -eq 1
+    check "... and says why" grep -q 'must be writable by that user' "$d/log3"
+    mkdir "$d/rw"
+    chown nobody "$d/rw"
+    "$builddir/pvdomaind" --domid 3 --backend sim --tpm-state "$d/rw/s" \
+        --control "$d/ctl" --runas nobody 2>"$d/log4" &
+    pid=$!
+    i=0
+    until grep -q 'ready:' "$d/log4" || [ $i -gt 100 ]; do
+        i=$((i + 1)); sleep 0.1
+    done
+    check "--runas nobody serves" grep -q 'running as nobody' "$d/log4"
+    kill -TERM $pid
+    wait $pid
+    check "--runas nobody stops cleanly" test $? -eq 0
+    check "... and saves its state as nobody" \
+        grep -q 'volatile state saved' "$d/log4"
+else
+    echo "skip: --runas checks need root and a user 'nobody'"
+fi
+
 [ $fail -eq 0 ] && exit 0 || exit 1
