@@ -14,6 +14,18 @@ check() { # check DESCRIPTION COMMAND...
     desc=$1; shift
     if "$@"; then echo "ok: $desc"; else echo "FAIL: $desc"; fail=1; fi
 }
+# serve LOG ARGS...: start pvdomaind on the sim in the background (pid in
+# $pid) and wait up to 10 s for it to say it is ready.
+serve() {
+    log=$1; shift
+    "$builddir/pvdomaind" --domid 3 --backend sim --control "$d/ctl" \
+        "$@" 2>"$log" &
+    pid=$!
+    i=0
+    until grep -q 'ready:' "$log" || [ $i -gt 100 ]; do
+        i=$((i + 1)); sleep 0.1
+    done
+}
 
 # Usage errors: exit 2 and a message naming the option.
 "$builddir/pvdomaind" --tpm-state "$d/s" >"$d/out" 2>&1
@@ -51,13 +63,7 @@ check "log lines carry domid and component" \
     grep -q '^pvdomaind\[[0-9]*\]: d3 worker: info: serving guest 3' "$d/log"
 
 # SIGTERM does the same, and a second instance resumes.
-"$builddir/pvdomaind" --domid 3 --backend sim --tpm-state "$d/tpm.state" \
-    --tpm-resume --control "$d/ctl" 2>"$d/log2" &
-pid=$!
-i=0
-until grep -q 'ready:' "$d/log2" || [ $i -gt 100 ]; do
-    i=$((i + 1)); sleep 0.1
-done
+serve "$d/log2" --tpm-state "$d/tpm.state" --tpm-resume
 check "resume restores volatile state" grep -q 'volatile state resumed' "$d/log2"
 kill -TERM $pid
 wait $pid
@@ -76,13 +82,7 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     check "... and says why" grep -q 'must be writable by that user' "$d/log3"
     mkdir "$d/rw"
     chown nobody "$d/rw"
-    "$builddir/pvdomaind" --domid 3 --backend sim --tpm-state "$d/rw/s" \
-        --control "$d/ctl" --runas nobody 2>"$d/log4" &
-    pid=$!
-    i=0
-    until grep -q 'ready:' "$d/log4" || [ $i -gt 100 ]; do
-        i=$((i + 1)); sleep 0.1
-    done
+    serve "$d/log4" --tpm-state "$d/rw/s" --runas nobody
     check "--runas nobody serves" grep -q 'running as nobody' "$d/log4"
     kill -TERM $pid
     wait $pid
