@@ -16,7 +16,7 @@ from pathlib import Path
 TOP = Path(__file__).resolve().parent.parent
 BUILD_DEPS = [
     "build-essential", "autoconf", "automake", "libtool", "pkg-config",
-    "libxen-dev", "libtpms-dev", "clang", "xz-utils",
+    "libxen-dev", "libtpms-dev", "xz-utils",
     "qemu-system-x86", "swtpm", "swtpm-tools", "python3",
 ]
 

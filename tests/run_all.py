@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""The test command: everything, from a fresh Debian 12 as root.
+
+1. installs the build and test dependencies from Debian;
+2. builds with --enable-werror and runs make check (sim, unit, fuzz
+   corpus replays, the guest test under plain QEMU);
+3. builds again with ASan and UBSan and runs make check there;
+4. runs make distcheck;
+5. boots real Xen under QEMU and runs the tests/host jobs.
+
+It ends with one line, "N passed, N failed, N skipped", counting every
+test and harness step it ran, and exits non-zero if anything failed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pvrtest import (Tally, build_and_check, distcheck,  # noqa: E402
+                     host_tests, log, prepare)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--skip-host", action="store_true",
+                    help="do not boot Xen (unit tests only)")
+    ap.add_argument("--jobs", help="harness jobs to run (default: all)")
+    ap.add_argument("--keep-going", action="store_true",
+                    help="run the Xen jobs even if make check failed")
+    args = ap.parse_args()
+    start = time.time()
+    prepare()
+
+    total = Tally()
+    total.add(build_and_check("build", ["--enable-werror"], {}))
+    san = "-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined " \
+          "-fno-sanitize-recover=undefined"
+    total.add(build_and_check("build-asan",
+                              ["--enable-werror", f"CFLAGS={san}"],
+                              {"ASAN_OPTIONS": "detect_leaks=1"}))
+    total.add(distcheck())
+    if args.skip_host:
+        log("host: skipped (--skip-host)")
+    elif total.failed and not args.keep_going:
+        log("host: not run, earlier failures (use --keep-going)")
+        total.skipped += 1
+    else:
+        total.add(host_tests(args.jobs))
+
+    for f in total.failures:
+        print(f"FAILED: {f}")
+    log(f"total time {time.time() - start:.0f} s")
+    print(f"{total.passed} passed, {total.failed} failed, "
+          f"{total.skipped} skipped")
+    return 1 if total.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
