@@ -10,6 +10,7 @@ harness itself could not run.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
 import re
 import shutil
@@ -27,7 +28,7 @@ from .results import Flight, Job, ResultsReader, Step
 HOST_DIR = Path(__file__).resolve().parent.parent
 JOB_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 OUT_FILES = ("summary.json", "serial.log", "qemu.log", "build.log",
-             "install.log")
+             "install.log", "xen")
 OUT_DIRS = ("payload", "dom0")
 SERIAL_TAIL_LINES = 40
 DEFAULT_TIMEOUT = 2400
@@ -71,6 +72,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="QEMU memory in MiB (default: 3072)")
     p.add_argument("--dom0-memory", type=int, default=1024,
                    help="dom0 memory in MiB (default: 1024)")
+    p.add_argument("--xen", type=Path, metavar="FILE",
+                   help="boot this hypervisor (xen.gz or an uncompressed "
+                        "xen) instead of Debian's, e.g. the one "
+                        "xen-patches/build made")
+    p.add_argument("--xen-append", default="", metavar="ARGS",
+                   help="append ARGS to Xen's command line")
     p.add_argument("--dom0-package", action="append", default=[],
                    metavar="PKG", help="extra Debian package for dom0")
     return p.parse_args(argv)
@@ -163,7 +170,9 @@ def _fail_shutdown(flight: Flight, reason: str) -> None:
 def _boot(args: argparse.Namespace, flight: Flight, im: images.Images,
           pl: payload.Payload, out: Path,
           phases: dict[str, float]) -> dict[str, Any]:
-    cfg = qemu.BootConfig(images=im, payload=pl,
+    xen = im.xen if args.xen is None else out / "xen"
+    cfg = qemu.BootConfig(images=im, payload=pl, xen=xen,
+                          xen_append=args.xen_append,
                           serial_log=out / "serial.log",
                           qemu_log=out / "qemu.log",
                           memory_mib=args.memory,
@@ -215,6 +224,9 @@ def _run(args: argparse.Namespace, extra: dict[str, Any]) -> Flight:
         raise HarnessError("must run as root (mmdebstrap, chroot, apt)")
     if args.stage is not None and not args.stage.is_dir():
         raise HarnessError(f"--stage {args.stage}: not a directory")
+    if args.xen is not None and not args.xen.is_file():
+        raise HarnessError(f"--xen {args.xen}: no such file; build one "
+                           "with xen-patches/build")
     jobs = select_jobs(args.jobs)
     out = args.out.resolve()
     prepare_out(out)
@@ -251,15 +263,37 @@ def _run(args: argparse.Namespace, extra: dict[str, Any]) -> Flight:
                      f"{'built' if im.built else 'cached'} {im.entry.name}; "
                      f"Xen {manifest['xen']}, Linux {manifest['kernel']}")
 
+    xen_name = str(manifest["xen"])
+    if args.xen is not None:
+        _install_xen(args.xen, out / "xen")
+        xen_name = str(args.xen.resolve())
+        report.say(number, f"booting {xen_name}, not Debian's Xen")
+    extra["xen"] = {"file": xen_name, "append": args.xen_append}
+
     t = time.monotonic()
     pl = payload.assemble(out, args.stage, im, jobs, {
         "PVR_FLIGHT": str(number),
         "PVR_STEP_TIMEOUT": str(args.step_timeout),
+        "PVR_XEN_FILE": xen_name,
+        "PVR_XEN_APPEND": args.xen_append,
     })
     phases["payload"] = time.monotonic() - t
 
     extra.update(_boot(args, flight, im, pl, out, phases))
     return flight
+
+
+def _install_xen(src: Path, dest: Path) -> None:
+    """Copy `src` to `dest` uncompressed: QEMU's multiboot loader takes
+    an ELF, not the xen.gz that Xen's build and Debian install."""
+    with src.open("rb") as f:
+        gz = f.read(2) == b"\x1f\x8b"
+    try:
+        with (gzip.open(src, "rb") if gz else src.open("rb")) as fin, \
+                dest.open("wb") as fout:
+            shutil.copyfileobj(fin, fout)
+    except (OSError, EOFError) as e:
+        raise HarnessError(f"--xen {src}: cannot read it: {e}") from e
 
 
 def _interrupted(signum: int, _frame: object) -> None:

@@ -45,6 +45,8 @@ class BootConfig:
     memory_mib: int
     dom0_mib: int
     smp: int
+    xen: Path               # the uncompressed hypervisor to boot
+    xen_append: str         # extra Xen command line, e.g. "altp2m=1"
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,8 @@ CPU = "max,-smap,-rdtscp"
 def command(cfg: BootConfig) -> list[str]:
     im = cfg.images
     xen_cmdline = XEN_CMDLINE.format(dom0_mib=cfg.dom0_mib)
+    if cfg.xen_append:
+        xen_cmdline += " " + cfg.xen_append
     modules = (f"{_opt(im.kernel)} {_opt(DOM0_CMDLINE)},"
                f"{_opt(im.dom0_initrd)}")
     return [
@@ -84,7 +88,7 @@ def command(cfg: BootConfig) -> list[str]:
         "-nodefaults", "-display", "none", "-no-reboot",
         "-chardev", f"file,id=serial0,path={_opt(cfg.serial_log)}",
         "-serial", "chardev:serial0",
-        "-kernel", str(im.xen), "-append", xen_cmdline,
+        "-kernel", str(cfg.xen), "-append", xen_cmdline,
         "-initrd", modules,
         "-drive", (f"file={_opt(im.rootfs)},if=virtio,format=raw,"
                    "snapshot=on"),
