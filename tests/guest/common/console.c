@@ -314,12 +314,20 @@ const char *gtf_strerror(int err)
 {
     switch ( err < 0 ? -err : err )
     {
-    case 0:         return "success";
-    case ENODEV:    return "no device";
-    case EINVAL:    return "invalid argument";
-    case EPROTO:    return "protocol error";
-    case EMSGSIZE:  return "message too long";
-    case ETIMEDOUT: return "timed out";
+    case 0:          return "success";
+    case EPERM:      return "not permitted";
+    case ESRCH:      return "no such entry";
+    case ENOMEM:     return "out of memory";
+    case EFAULT:     return "bad address";
+    case EBUSY:      return "busy";
+    case ENODEV:     return "no device";
+    case EINVAL:     return "invalid argument";
+    case ERANGE:     return "out of range";
+    case ENOSYS:     return "not implemented";
+    case EPROTO:     return "protocol error";
+    case EMSGSIZE:   return "message too long";
+    case EOPNOTSUPP: return "not supported";
+    case ETIMEDOUT:  return "timed out";
     default:        return "unknown error";
     }
 }

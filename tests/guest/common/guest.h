@@ -52,11 +52,22 @@
 #define __noreturn   __attribute__((noreturn))
 #define __printf(f, a) __attribute__((format(printf, f, a)))
 
-/* The few errno values the framework and its tests return (Linux's). */
+/*
+ * The errno values the framework and its tests use: Linux's, which are
+ * also Xen's (xen/include/public/errno.h) for every value listed here.
+ */
+#define EPERM        1
+#define ESRCH        3
+#define ENOMEM      12
+#define EFAULT      14
+#define EBUSY       16
 #define ENODEV      19
 #define EINVAL      22
+#define ERANGE      34
+#define ENOSYS      38
 #define EPROTO      71
 #define EMSGSIZE    90
+#define EOPNOTSUPP  95
 #define ETIMEDOUT  110
 
 /* Each test provides these two. */
@@ -105,6 +116,13 @@ bool gtf_multiboot(void);
 const char *gtf_cmdline(void);
 /* True when WORD is one of the blank-separated words of the command line. */
 bool gtf_cmdline_has(const char *word);
+/*
+ * Xen hypercall OP with two arguments through the hypercall page; returns
+ * Xen's result (a negative errno on failure).  Only when gtf_on_xen().
+ * A 32-bit guest gets Xen's compat ABI: pointers, handles and longs in
+ * argument structures are 32 bits wide.
+ */
+long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2);
 /* TSC frequency in kHz when the hypervisor says, else 0. */
 uint32_t gtf_tsc_khz(void);
 /* Busy-waits at least US microseconds (longer if the TSC rate is unknown). */

@@ -37,11 +37,10 @@ static char hv_name[48] = "none";
 static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
 
 /*
- * Calls hypercall OP with two arguments.  Debug builds of Xen scribble
- * on the argument registers a hypercall does not use, so they are all
- * listed as clobbered.
+ * Debug builds of Xen scribble on the argument registers a hypercall does
+ * not use, so they are all listed as clobbered.
  */
-static long hypercall2(unsigned int op, uint32_t a1, uint32_t a2)
+long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2)
 {
     long ret;
     uint32_t b = a1, c = a2, d = 0, S = 0, D = 0;
@@ -108,7 +107,7 @@ void gtf_hypervisor_init(void)
     cpuid_count(xen_base + 3, 0, &eax, &ebx, &ecx, &edx);
     tsc_khz = ecx;
 
-    ver = hypercall2(HYPERVISOR_xen_version, XENVER_version, 0);
+    ver = gtf_hypercall2(HYPERVISOR_xen_version, XENVER_version, 0);
     snprintf(hv_name, sizeof(hv_name), "Xen %ld.%ld",
              (ver >> 16) & 0xffff, ver & 0xffff);
 }
@@ -201,7 +200,7 @@ void gtf_shutdown(enum gtf_result result)
     if ( gtf_on_xen() )
     {
         reason = result == GTF_CRASH ? SHUTDOWN_crash : SHUTDOWN_poweroff;
-        hypercall2(HYPERVISOR_sched_op, SCHEDOP_shutdown,
+        gtf_hypercall2(HYPERVISOR_sched_op, SCHEDOP_shutdown,
                    (uintptr_t)&reason);
         /* Not reached unless Xen refused. */
         cpu_halt_forever();
