@@ -13,6 +13,7 @@
 # Products for the rest of the tree:
 #   GUEST_IMAGES    every guest image, relative to the build directory.
 #   GUEST_TPM_IMAGE, GUEST_TPM_NORESTART_IMAGE    the TPM test's two.
+#   GUEST_ALTP2M_IMAGE    the altp2m test's one.
 
 # Everything a test's test.mk may declare, checked by check-stub.sh.
 GUEST_CATEGORIES = special functional xsa utility in-development
@@ -117,8 +118,36 @@ EXTRA_DIST += tests/guest/tpm/test.mk tests/guest/tpm/main.c \
 	tests/guest/tpm/tis.c tests/guest/tpm/tis.h \
 	tests/guest/tpm/tpm-test.h
 
+# --- The altp2m test ----------------------------------------------------
+include $(srcdir)/tests/guest/altp2m/test.mk
+
+GUEST_ALTP2M_IMAGE = tests/guest/altp2m/test-hvm32-altp2m
+
+$(guest_altp2m_OBJS): $(GUEST_COMMON_HDRS) $(guest_altp2m_HDRS)
+
+tests/guest/altp2m/test.stamp: tests/guest/altp2m/test.mk \
+		tests/guest/check-stub.sh
+	@$(MKDIR_P) $(@D)
+	$(AM_V_GEN)$(SHELL) $(srcdir)/tests/guest/check-stub.sh altp2m \
+	    '$(guest_altp2m_NAME)' '$(guest_altp2m_CATEGORY)' \
+	    '$(guest_altp2m_ENVS)' '$(guest_altp2m_IMAGES)' \
+	    '$(GUEST_CATEGORIES)' '$(GUEST_ENVS)'
+	@touch $@
+
+$(GUEST_ALTP2M_IMAGE): tests/guest/altp2m/test.stamp $(GUEST_LDS) \
+		$(GUEST_COMMON_OBJS) $(guest_altp2m_OBJS)
+	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
+	    $(GUEST_COMMON_OBJS) $(guest_altp2m_OBJS)
+
+CLEANFILES += $(guest_altp2m_OBJS) tests/guest/altp2m/test.stamp
+EXTRA_DIST += tests/guest/altp2m/test.mk tests/guest/altp2m/altp2m-test.h \
+	tests/guest/altp2m/main.c tests/guest/altp2m/hvmop.c \
+	tests/guest/altp2m/checks.c tests/guest/altp2m/access.c \
+	tests/guest/altp2m/views.c tests/guest/altp2m/stress.c \
+	tests/guest/altp2m/bench.c
+
 # --- All guest tests ----------------------------------------------------
-GUEST_IMAGES = $(guest_tpm_IMAGES)
+GUEST_IMAGES = $(guest_tpm_IMAGES) $(guest_altp2m_IMAGES)
 noinst_DATA = $(GUEST_IMAGES)
 
 CLEANFILES += $(GUEST_IMAGES) $(GUEST_COMMON_OBJS)
