@@ -30,4 +30,22 @@ EXTRA_DIST += \
 	tests/host/jobs/smoke.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \
-	tests/host/jobs/tpm-bench.sh
+	tests/host/jobs/tpm-bench.sh \
+	tests/host/jobs/altp2m-xtf.sh \
+	tests/host/jobs/altp2m-vmevent.sh
+
+# Test programs that run in dom0, staged into bin/ by stage-host.  They
+# call libxenctrl directly, so they exist only when configure found Xen.
+HOST_STAGE_PROGS =
+if WITH_XEN
+noinst_PROGRAMS += tests/host/progs/pvr-altp2m-mon
+HOST_STAGE_PROGS += tests/host/progs/pvr-altp2m-mon
+tests_host_progs_pvr_altp2m_mon_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tests_host_progs_pvr_altp2m_mon_SOURCES = \
+	tests/host/progs/altp2m-mon.c tests/host/progs/altp2m-mon.h \
+	tests/host/progs/altp2m-mon-ring.c \
+	tests/host/progs/altp2m-mon-events.c \
+	tests/host/progs/altp2m-mon-views.c \
+	tests/guest/altp2m-ext/proto.h
+tests_host_progs_pvr_altp2m_mon_LDADD = $(XEN_LIBS)
+endif
