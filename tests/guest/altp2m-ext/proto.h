@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The protocol between the altp2m-ext guest (tests/guest/altp2m-ext) and
+ * its dom0 monitor (tests/host/progs/pvr-altp2m-mon).  Both include this
+ * file; it holds constants only, so it builds freestanding (-m32) and
+ * hosted alike.
+ *
+ * The guest knows nothing of altp2m.  It talks to the monitor by
+ * executing CPUID with EAX = AX_LEAF and ECX = a command; the monitor
+ * receives every CPUID as a synchronous vm_event (xc_monitor_cpuid),
+ * with all of the guest's registers, and answers by setting registers
+ * (VM_EVENT_FLAG_SET_REGISTERS, RIP past the instruction).  Arguments
+ * travel in EBX, EDX, ESI and EDI.  Any other CPUID leaf is passed
+ * through: the monitor only moves RIP past it, so the guest sees Xen's
+ * answer.
+ *
+ * Reply registers, for every command:
+ *   EAX  AX_ACK | command, or AX_NAK | command (then EDX = errno)
+ *   EBX  the view this vCPU was in when it executed this CPUID, as Xen
+ *        reported it in the event (altp2m_idx)
+ *   ECX  access violations the monitor handled for this vCPU since its
+ *        previous command
+ *   EDX  the view this vCPU resumes in (HELLO: the number of vCPUs)
+ *   ESI  gfn of this vCPU's last violation (low 32 bits), or 0
+ *   EDI  MEM_ACCESS_R/W/X flags of that violation | its view << 16
+ *
+ * Commands (ECX):
+ *   HELLO     EBX, EDX, ESI, EDI = gfns of the pages P, Q, R, S, each
+ *             starting with its marker (AX_MARK_*).  The monitor checks
+ *             the gfns and markers, then in view 1 sets P to n, Q to r,
+ *             and remaps R to S's frame (change_gfn).  The vCPU stays in
+ *             view 0.
+ *   ENTER     resume in view 1.
+ *   LEAVE     resume in view 0.
+ *   QUERY     resume in the same view; only the report.
+ *   LOGDIRTY  EBX = 1: enable log-dirty mode on the domain, 0: disable
+ *             it (xc_shadow_control); EDX = 0 or -errno.
+ *   DONE      the guest is finished: the monitor moves every vCPU to
+ *             view 0, runs its pool and teardown checks and answers
+ *             last.
+ *
+ * What the monitor does on an access violation (MEM_ACCESS event):
+ *   P in view 1 (n):  resume in view 0, where the access completes.
+ *   Q in view 1 (r), a write:  the write is denied.  The monitor reads
+ *             the instruction at CS.base + RIP (the guest runs with
+ *             paging off, so that is a guest-physical address), accepts
+ *             only AX_STORE_INSN ("mov %eax, (%edx)"), and resumes the
+ *             vCPU in view 1 with RIP past it.  Nothing is emulated, so
+ *             nothing reaches memory: the guest then reads the old value
+ *             in either view, which it could not if Xen had let the write
+ *             through or the monitor had switched views.
+ *   anything else is unexpected: counted as a failure, and the vCPU
+ *             resumes in view 0, which carries no restriction.
+ */
+#ifndef ALTP2M_EXT_PROTO_H
+#define ALTP2M_EXT_PROTO_H
+
+/* "VTL" as a CPUID leaf: outside the ranges Xen and CPUs define. */
+#define AX_LEAF             0x56544c00u
+
+#define AX_CMD_HELLO        1u
+#define AX_CMD_ENTER        2u
+#define AX_CMD_LEAVE        3u
+#define AX_CMD_QUERY        4u
+#define AX_CMD_LOGDIRTY     5u
+#define AX_CMD_DONE         6u
+
+#define AX_ACK              0x61636b00u     /* "ack" << 8 */
+#define AX_NAK              0x6e616b00u     /* "nak" << 8 */
+#define AX_REPLY_MASK       0xffffff00u
+
+/* First 32-bit word of each test page. */
+#define AX_MARK_P           0x50505050u
+#define AX_MARK_Q           0x51515151u
+#define AX_MARK_R           0x52525252u
+#define AX_MARK_S           0x53535353u
+
+/* The one store the monitor skips: mov %eax, (%edx) = 89 02. */
+#define AX_STORE_INSN_0     0x89u
+#define AX_STORE_INSN_1     0x02u
+#define AX_STORE_INSN_LEN   2u
+
+/* The restricted view.  View 0 is Xen's host p2m. */
+#define AX_VIEW             1u
+
+#endif /* ALTP2M_EXT_PROTO_H */
