@@ -82,10 +82,10 @@
  * - How many faults an access took: a relaxed entry looks the same after
  *   one NPF or after several, and t4 cannot separate the lazy-copy NPF
  *   from the violation NPF.
- * - Leaks smaller than the stress can reveal: with libxl's default HAP
- *   pool for this guest (about 2 MiB, 512 pages; the job logs the
- *   domain's shadow_memkb), one leaked pool page per view lifecycle
- *   runs the pool dry within about 500 cycles, which shows up as
+ * - Leaks smaller than the stress can reveal: with the HAP pool the job
+ *   gives this guest (shadow_memory = 2 MiB, 512 pages, libxl's own
+ *   choice for 128 MiB and one vCPU), one leaked pool page per view
+ *   lifecycle runs the pool dry within about 500 cycles, which shows as
  *   -ENOMEM from create_p2m or change_gfn, or as a domain crashed by a
  *   failed lazy copy (no result line).  A leak of under half a page per
  *   cycle, of Xen heap rather than pool pages (the per-view log-dirty
