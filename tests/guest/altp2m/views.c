@@ -103,6 +103,9 @@ bool ap_phase_views(void)
     ok = ok && t3_revert(view);
     ok = ap_expect_rc(tag, "destroy_p2m(view) from view 0",
                       ap_destroy_view(view), 0) && ok;
+    /* A write meant for B lands in A if the remap failed: undo it. */
+    ap_poke(PG_T3_A, ap_marker(PG_T3_A));
+    ap_poke(PG_T3_B, ap_marker(PG_T3_B));
     return ap_expect_rc(tag, "switch_p2m(destroyed view)",
                         ap_switch_view(view), -EINVAL) && ok;
 }
@@ -166,6 +169,7 @@ bool ap_phase_reset(void)
         return false;
     ok = t5_drop(view, PG_T5_B1, false) && t5_drop(view, PG_T5_B2, true);
     ap_drop_view("t5", view);
+    ap_poke(PG_T5_A, ap_marker(PG_T5_A));
     return ok;
 }
 
