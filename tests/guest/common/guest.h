@@ -35,7 +35,8 @@
  *   isa-debug-exit port 0xF4, so QEMU exits with status 2 * code + 1
  *   (see enum gtf_result); failing that, ACPI S5; failing that, halt.
  *
- * Everything here runs on the one boot vCPU with interrupts disabled.
+ * Everything here runs on the boot vCPU with interrupts disabled; a test
+ * may start more vCPUs with gtf_vcpu_up() (Xen only, see common/smp.c).
  */
 #ifndef GUEST_COMMON_GUEST_H
 #define GUEST_COMMON_GUEST_H
@@ -123,10 +124,25 @@ bool gtf_cmdline_has(const char *word);
  * argument structures are 32 bits wide.
  */
 long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2);
+/* The same with three arguments. */
+long gtf_hypercall3(unsigned int op, uint32_t a1, uint32_t a2, uint32_t a3);
 /* TSC frequency in kHz when the hypervisor says, else 0. */
 uint32_t gtf_tsc_khz(void);
 /* Busy-waits at least US microseconds (longer if the TSC rate is unknown). */
 void gtf_udelay(uint32_t us);
+
+/*
+ * Secondary vCPUs (common/smp.c), Xen HVM only.  gtf_vcpu_up() starts
+ * vCPU VCPU (1 .. GTF_MAX_VCPUS - 1) at FN(VCPU), in the boot vCPU's CPU
+ * state, on its own stack; when FN returns the vCPU goes offline.
+ * Returns 0 or Xen's negative errno (-ENODEV when not on Xen).  FN must
+ * not use the console or report results: see smp.c.
+ * gtf_vcpu_yield() gives the physical CPU away once (SCHEDOP_yield), for
+ * spin-waits that would otherwise steal time from other vCPUs.
+ */
+#define GTF_MAX_VCPUS   4
+int gtf_vcpu_up(unsigned int vcpu, void (*fn)(unsigned int vcpu));
+void gtf_vcpu_yield(void);
 
 /* Platform hooks for setup.c (common/hypervisor.c, common/traps.c). */
 void gtf_hypervisor_init(void);

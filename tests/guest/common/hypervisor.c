@@ -53,6 +53,19 @@ long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2)
     return ret;
 }
 
+long gtf_hypercall3(unsigned int op, uint32_t a1, uint32_t a2, uint32_t a3)
+{
+    long ret;
+    uint32_t b = a1, c = a2, d = a3, S = 0, D = 0;
+
+    asm volatile ( "call *%[stub]"
+                   : "=a" (ret), "+b" (b), "+c" (c), "+d" (d),
+                     "+S" (S), "+D" (D)
+                   : [stub] "r" (hypercall_page + op * 32)
+                   : "memory" );
+    return ret;
+}
+
 static bool xen_detect(void)
 {
     uint32_t base, eax, ebx, ecx, edx;
