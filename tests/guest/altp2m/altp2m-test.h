@@ -138,18 +138,21 @@ void ap_mark_all(void);
 /* Stores V in page P's first word and returns the cycles it took. */
 uint64_t ap_timed_write(enum ap_page p, uint32_t v);
 /*
- * Calibration for the checks that can only see a fault by its cost (see
- * main.c): medians of a hypercall round trip and of a plain store.
+ * Checks that the TSC can tell a hypercall from a store (an Error if
+ * not) and prints both costs.
  */
 bool ap_calibrate(void);
+/* Median costs, in TSC cycles, measured in the same rounds. */
+struct ap_exit_cost {
+    uint64_t plain;     /* A store that cannot fault. */
+    uint64_t null;      /* A null hypercall round trip. */
+};
 /*
  * True when CYCLES, the median cost of an access, includes a trip
  * through the hypervisor: it exceeds a plain store by at least half
  * of what a null hypercall exceeds it by.
  */
-bool ap_took_exit(uint64_t cycles);
-uint64_t ap_null_p50(void);
-uint64_t ap_plain_p50(void);
+bool ap_took_exit(const struct ap_exit_cost *cost, uint64_t cycles);
 void ap_sort(uint64_t *v, unsigned int n);
 uint64_t ap_percentile(const uint64_t *v, unsigned int n, unsigned int pct);
 

@@ -11,7 +11,6 @@
 
 uint8_t ap_pages[PG_NR][AP_PAGE_SIZE] __attribute__((aligned(AP_PAGE_SIZE)));
 
-static uint64_t null_p50, plain_p50;
 
 void ap_ok(const char *fmt, ...)
 {
@@ -158,6 +157,7 @@ uint64_t ap_percentile(const uint64_t *v, unsigned int n, unsigned int pct)
 bool ap_calibrate(void)
 {
     static uint64_t s[CALIBRATION_SAMPLES];
+    uint64_t null_p50, plain_p50;
     unsigned int i;
 
     for ( i = 0; i < ARRAY_SIZE(s); i++ )
@@ -190,18 +190,8 @@ bool ap_calibrate(void)
     return true;
 }
 
-bool ap_took_exit(uint64_t cycles)
+bool ap_took_exit(const struct ap_exit_cost *cost, uint64_t cycles)
 {
-    return cycles > plain_p50 &&
-           2 * (cycles - plain_p50) >= null_p50 - plain_p50;
-}
-
-uint64_t ap_null_p50(void)
-{
-    return null_p50;
-}
-
-uint64_t ap_plain_p50(void)
-{
-    return plain_p50;
+    return cost->null > cost->plain && cycles > cost->plain &&
+           2 * (cycles - cost->plain) >= cost->null - cost->plain;
 }
