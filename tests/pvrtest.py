@@ -19,6 +19,8 @@ BUILD_DEPS = [
     "libxen-dev", "libtpms-dev", "xz-utils",
     "qemu-system-x86", "swtpm", "swtpm-tools", "python3",
 ]
+# Xen's command line for the flight on xen-patches' hypervisor.
+XEN_PATCHED_APPEND = "altp2m=1"
 
 
 @dataclass
@@ -139,8 +141,12 @@ def distcheck() -> Tally:
     return Tally(passed=1)
 
 
-def host_tests(jobs: str | None, out: Path | None = None) -> Tally:
-    """Stage build/ and run the harness; counts from its summary.json."""
+def host_tests(jobs: str | None, out: Path | None = None,
+               xen: Path | None = None, xen_append: str = "",
+               label: str = "host") -> Tally:
+    """Stage build/ and run the harness; counts from its summary.json.
+    With xen, the harness boots that hypervisor (with xen_append on its
+    command line) instead of Debian's."""
     build = TOP / "build"
     stage = build / "host-stage"
     out = out or build / "host-results"
@@ -151,6 +157,8 @@ def host_tests(jobs: str | None, out: Path | None = None) -> Tally:
            "--stage", str(stage), "--out", str(out)]
     if jobs:
         cmd += ["--jobs", jobs]
+    if xen is not None:
+        cmd += ["--xen", str(xen), "--xen-append", xen_append]
     t0 = time.time()
     rc = run(cmd, TOP)
     t = Tally()
@@ -164,12 +172,70 @@ def host_tests(jobs: str | None, out: Path | None = None) -> Tally:
         for job in data.get("jobs", []):
             for step in job.get("steps", []):
                 if step.get("status") == "fail":
-                    t.failures.append(f"host: {job['name']}/{step['name']}")
+                    t.failures.append(f"{label}: {job['name']}/"
+                                      f"{step['name']}")
     if rc != 0 and t.failed == 0:
         t.failed = 1
-        t.failures.append(f"host harness exited {rc}")
-    log(f"host: {t.passed} passed, {t.failed} failed, {t.skipped} skipped "
-        f"({time.time() - t0:.0f} s)")
+        t.failures.append(f"{label}: harness exited {rc}")
+    log(f"{label}: {t.passed} passed, {t.failed} failed, {t.skipped} "
+        f"skipped ({time.time() - t0:.0f} s)")
+    return t
+
+
+def patched_jobs() -> list[str]:
+    """Harness jobs whose opening comment says `# xen: patched`: they need
+    xen-patches (and skip on Debian's Xen)."""
+    jobs = []
+    for path in sorted((TOP / "tests" / "host" / "jobs").glob("*.sh")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                break
+            if re.fullmatch(r"#\s*xen:\s*patched\s*", line):
+                jobs.append(path.stem)
+                break
+    return jobs
+
+
+def build_patched_xen() -> tuple[Tally, Path | None]:
+    """xen-patches/build, counted as one step; returns the xen.gz path."""
+    logfile = TOP / "build" / "run-all-logs" / "xen-patches.log"
+    t0 = time.time()
+    with logfile.open("w") as f:
+        r = subprocess.run([sys.executable, str(TOP / "xen-patches" / "build")],
+                           cwd=TOP, stdout=subprocess.PIPE, stderr=f,
+                           text=True)
+    secs = time.time() - t0
+    lines = r.stdout.strip().splitlines()
+    xen = Path(lines[-1]) if r.returncode == 0 and lines else None
+    text = logfile.read_text(encoding="utf-8", errors="replace")
+    if xen is None or not xen.is_file():
+        why = (text.strip().splitlines() or ["no output"])[-1]
+        log(f"xen-patches: build FAIL ({secs:.0f} s): {why}")
+        return Tally(failed=1, failures=[f"xen-patches/build (see "
+                                         f"{logfile})"]), None
+    how = "cached" if re.search(r"\] cached$", text, re.M) else "built"
+    log(f"xen-patches: build pass ({secs:.0f} s, {how}): {xen}")
+    return Tally(passed=1), xen
+
+
+def xen_patches_tests(jobs: str | None) -> Tally:
+    """Build the patched Xen and run the jobs marked `# xen: patched` (of
+    `jobs`, if given) on it, booted with XEN_PATCHED_APPEND."""
+    marked = patched_jobs()
+    if jobs:
+        wanted = [j.strip() for j in jobs.split(",")]
+        marked = [j for j in marked if j in wanted]
+    if not marked:
+        log("xen-patches: no selected job says '# xen: patched'; not run")
+        return Tally()
+    t, xen = build_patched_xen()
+    if xen is None:
+        log("xen-patches: host flight skipped (the build failed)")
+        t.skipped += 1
+        return t
+    t.add(host_tests(",".join(marked),
+                     TOP / "build" / "host-results-xen-patches", xen,
+                     XEN_PATCHED_APPEND, "host (xen-patches)"))
     return t
 
 

@@ -7,7 +7,9 @@
    corpus replays, the guest test under plain QEMU);
 3. builds again with ASan and UBSan and runs make check there;
 4. runs make distcheck;
-5. boots real Xen under QEMU and runs the tests/host jobs.
+5. boots Debian's Xen under QEMU and runs every tests/host job;
+6. builds the patched hypervisor (xen-patches/build, cached) and boots
+   it with altp2m=1 for the jobs whose header says `# xen: patched`.
 
 It ends with one line, "N passed, N failed, N skipped", counting every
 test and harness step it ran, and exits non-zero if anything failed.
@@ -21,15 +23,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pvrtest import (Tally, build_and_check, distcheck,  # noqa: E402
-                     host_tests, log, prepare)
+                     host_tests, log, prepare, xen_patches_tests)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--skip-host", action="store_true",
-                    help="do not boot Xen (unit tests only)")
-    ap.add_argument("--jobs", help="harness jobs to run (default: all)")
+                    help="do not build or boot Xen (unit tests only)")
+    ap.add_argument("--jobs", help="harness jobs to run (default: all); "
+                    "those marked `# xen: patched` also run on xen-patches")
     ap.add_argument("--keep-going", action="store_true",
                     help="run the Xen jobs even if make check failed")
     args = ap.parse_args()
@@ -45,12 +48,14 @@ def main() -> int:
                               {"ASAN_OPTIONS": "detect_leaks=1"}))
     total.add(distcheck())
     if args.skip_host:
-        log("host: skipped (--skip-host)")
+        log("host and xen-patches: skipped (--skip-host)")
     elif total.failed and not args.keep_going:
-        log("host: not run, earlier failures (use --keep-going)")
-        total.skipped += 1
+        log("host and xen-patches: not run, earlier failures "
+            "(use --keep-going)")
+        total.skipped += 2
     else:
         total.add(host_tests(args.jobs))
+        total.add(xen_patches_tests(args.jobs))
 
     for f in total.failures:
         print(f"FAILED: {f}")

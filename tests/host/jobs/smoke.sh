@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # shellcheck shell=dash
+# xen: patched
 #
 # Job smoke: proves the harness itself.  Xen offers HVM, an HVM Linux
 # guest boots to its userspace (a marker that is new on every attempt
