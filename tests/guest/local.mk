@@ -14,6 +14,7 @@
 #   GUEST_IMAGES    every guest image, relative to the build directory.
 #   GUEST_TPM_IMAGE, GUEST_TPM_NORESTART_IMAGE    the TPM test's two.
 #   GUEST_ALTP2M_IMAGE    the altp2m test's one.
+#   GUEST_ALTP2M_EXT_IMAGE    the altp2m-ext test's one.
 
 # Everything a test's test.mk may declare, checked by check-stub.sh.
 GUEST_CATEGORIES = special functional xsa utility in-development
@@ -147,8 +148,36 @@ EXTRA_DIST += tests/guest/altp2m/test.mk tests/guest/altp2m/altp2m-test.h \
 	tests/guest/altp2m/views.c tests/guest/altp2m/stress.c \
 	tests/guest/altp2m/bench.c
 
+# --- The altp2m-ext test (with its dom0 monitor) ------------------------
+include $(srcdir)/tests/guest/altp2m-ext/test.mk
+
+GUEST_ALTP2M_EXT_IMAGE = tests/guest/altp2m-ext/test-hvm32-altp2m-ext
+
+$(guest_altp2m_ext_OBJS): $(GUEST_COMMON_HDRS) $(guest_altp2m_ext_HDRS)
+
+tests/guest/altp2m-ext/test.stamp: tests/guest/altp2m-ext/test.mk \
+		tests/guest/check-stub.sh
+	@$(MKDIR_P) $(@D)
+	$(AM_V_GEN)$(SHELL) $(srcdir)/tests/guest/check-stub.sh altp2m-ext \
+	    '$(guest_altp2m_ext_NAME)' '$(guest_altp2m_ext_CATEGORY)' \
+	    '$(guest_altp2m_ext_ENVS)' '$(guest_altp2m_ext_IMAGES)' \
+	    '$(GUEST_CATEGORIES)' '$(GUEST_ENVS)'
+	@touch $@
+
+$(GUEST_ALTP2M_EXT_IMAGE): tests/guest/altp2m-ext/test.stamp $(GUEST_LDS) \
+		$(GUEST_COMMON_OBJS) $(guest_altp2m_ext_OBJS)
+	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
+	    $(GUEST_COMMON_OBJS) $(guest_altp2m_ext_OBJS)
+
+CLEANFILES += $(guest_altp2m_ext_OBJS) tests/guest/altp2m-ext/test.stamp
+EXTRA_DIST += tests/guest/altp2m-ext/test.mk \
+	tests/guest/altp2m-ext/altp2m-ext.h tests/guest/altp2m-ext/proto.h \
+	tests/guest/altp2m-ext/main.c tests/guest/altp2m-ext/phases.c \
+	tests/guest/altp2m-ext/vcpus.c tests/guest/altp2m-ext/bench.c
+
 # --- All guest tests ----------------------------------------------------
-GUEST_IMAGES = $(guest_tpm_IMAGES) $(guest_altp2m_IMAGES)
+GUEST_IMAGES = $(guest_tpm_IMAGES) $(guest_altp2m_IMAGES) \
+	$(guest_altp2m_ext_IMAGES)
 noinst_DATA = $(GUEST_IMAGES)
 
 CLEANFILES += $(GUEST_IMAGES) $(GUEST_COMMON_OBJS)

@@ -8,11 +8,13 @@
  * The guest knows nothing of altp2m.  It talks to the monitor by
  * executing CPUID with EAX = AX_LEAF and ECX = a command; the monitor
  * receives every CPUID as a synchronous vm_event (xc_monitor_cpuid),
- * with all of the guest's registers, and answers by setting registers
+ * with the guest's registers, and answers by setting registers
  * (VM_EVENT_FLAG_SET_REGISTERS, RIP past the instruction).  Arguments
- * travel in EBX, EDX, ESI and EDI.  Any other CPUID leaf is passed
- * through: the monitor only moves RIP past it, so the guest sees Xen's
- * answer.
+ * travel in ESI and EDI: by the time Xen sends the event it has already
+ * put its own CPUID answer in EAX-EDX (hvm_vmexit_cpuid()), and the
+ * leaf and subleaf are in the event's cpuid fields.  Any other CPUID
+ * leaf is passed through: the monitor only moves RIP past it, so the
+ * guest sees Xen's answer.
  *
  * Reply registers, for every command:
  *   EAX  AX_ACK | command, or AX_NAK | command (then EDX = errno)
@@ -25,7 +27,8 @@
  *   EDI  MEM_ACCESS_R/W/X flags of that violation | its view << 16
  *
  * Commands (ECX):
- *   HELLO     EBX, EDX, ESI, EDI = gfns of the pages P, Q, R, S, each
+ *   HELLO     ESI = gfn of page P, EDI = AX_NR_PAGES: the pages P, Q,
+ *             R, S are consecutive from there (a fixed layout), each
  *             starting with its marker (AX_MARK_*).  The monitor checks
  *             the gfns and markers, then in view 1 sets P to n, Q to r,
  *             and remaps R to S's frame (change_gfn).  The vCPU stays in
@@ -33,11 +36,20 @@
  *   ENTER     resume in view 1.
  *   LEAVE     resume in view 0.
  *   QUERY     resume in the same view; only the report.
- *   LOGDIRTY  EBX = 1: enable log-dirty mode on the domain, 0: disable
+ *   LOGDIRTY  ESI = 1: enable log-dirty mode on the domain, 0: disable
  *             it (xc_shadow_control); EDX = 0 or -errno.
  *   DONE      the guest is finished: the monitor moves every vCPU to
- *             view 0, runs its pool and teardown checks and answers
- *             last.
+ *             view 0, runs its end-of-run checks (views, HAP pool),
+ *             turns CPUID events off and answers.  After a HELLO, a
+ *             handshake in memory follows, in page P: the guest writes
+ *             AX_BYE_GUEST to word AX_BYE_WORD once it has the answer;
+ *             the monitor waits for that, disables the ring, and writes
+ *             AX_BYE_MONITOR to word AX_BYE_WORD + 1; the guest waits
+ *             for that before it powers off.  Xen applies a response's
+ *             registers only when the vCPU next runs, and disabling the
+ *             ring frees that state (vm_event_cleanup_domain()), so the
+ *             ring must outlive the answer's delivery; and the domain
+ *             must outlive the monitor's teardown.
  *
  * What the monitor does on an access violation (MEM_ACCESS event):
  *   P in view 1 (n):  resume in view 0, where the access completes.
@@ -69,11 +81,19 @@
 #define AX_NAK              0x6e616b00u     /* "nak" << 8 */
 #define AX_REPLY_MASK       0xffffff00u
 
+/* The test pages P, Q, R, S, consecutive from P's gfn. */
+#define AX_NR_PAGES         4u
+
 /* First 32-bit word of each test page. */
 #define AX_MARK_P           0x50505050u
 #define AX_MARK_Q           0x51515151u
 #define AX_MARK_R           0x52525252u
 #define AX_MARK_S           0x53535353u
+
+/* The DONE handshake: two words of page P, written after DONE. */
+#define AX_BYE_WORD         8u
+#define AX_BYE_GUEST        0x62796521u     /* "bye!" */
+#define AX_BYE_MONITOR      0x646f6e65u     /* "done" */
 
 /* The one store the monitor skips: mov %eax, (%edx) = 89 02. */
 #define AX_STORE_INSN_0     0x89u

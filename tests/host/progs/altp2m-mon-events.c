@@ -131,14 +131,24 @@ static bool valid_hello(struct mon *m, const uint64_t *gfn)
     return true;
 }
 
+/* HELLO: ESI = P's gfn, EDI = the page count; P Q R S are consecutive. */
 static int cmd_hello(struct mon *m, const vm_event_request_t *req)
 {
     const struct vm_event_regs_x86 *r = &req->data.regs.x86;
-    uint64_t gfn[MON_NR_PAGES] = { r->rbx, r->rdx, r->rsi, r->rdi };
+    uint64_t gfn[MON_NR_PAGES];
+    unsigned int i;
     int rc;
 
     if ( m->hello )
         return -EALREADY;
+    if ( r->rdi != MON_NR_PAGES )
+    {
+        mon_check(m, "hello", false, "the guest offers %" PRIu64 " pages, "
+                  "the protocol has %u", r->rdi, MON_NR_PAGES);
+        return -EINVAL;
+    }
+    for ( i = 0; i < MON_NR_PAGES; i++ )
+        gfn[i] = r->rsi + i;
     if ( !valid_hello(m, gfn) )
     {
         mon_check(m, "hello", false, "bad page layout from the guest");
@@ -157,7 +167,7 @@ static int cmd_hello(struct mon *m, const vm_event_request_t *req)
 
 static int cmd_logdirty(struct mon *m, const vm_event_request_t *req)
 {
-    bool on = req->data.regs.x86.rbx == 1;
+    bool on = req->data.regs.x86.rsi == 1;
     unsigned int op = on ? XEN_DOMCTL_SHADOW_OP_ENABLE_LOGDIRTY
                          : XEN_DOMCTL_SHADOW_OP_OFF;
     int rc = 0;
@@ -183,6 +193,12 @@ static int cmd_done(struct mon *m)
     if ( xc_domain_pause(m->xch, m->domid) )
         return -errno;
     m->paused = true;
+    m->done = true;
+    if ( !m->hello )
+    {
+        mon_log(m, "done", "DONE before HELLO: nothing to check");
+        return 0;
+    }
     if ( xc_altp2m_switch_to_view(m->xch, m->domid, 0) )
     {
         rc = -errno;
@@ -201,7 +217,15 @@ static int cmd_done(struct mon *m)
               rc ? 0 : word[0], rc ? 0 : word[1]);
 
     mon_pool_checks(m);
-    m->done = true;
+
+    /* No event may follow the answer: see the handshake in proto.h. */
+    if ( xc_monitor_cpuid(m->xch, m->domid, false) )
+    {
+        rc = -errno;
+        mon_log_e(m, "done", "xc_monitor_cpuid(0)");
+        return rc;
+    }
+    m->cpuid_on = false;
     return 0;
 }
 
@@ -233,7 +257,8 @@ static void on_cpuid(struct mon *m, const vm_event_request_t *req,
     m->n.cpuid_cmds++;
     if ( teardown )
         rc = -ECANCELED;
-    else if ( !m->hello && cmd != AX_CMD_HELLO && cmd != AX_CMD_QUERY )
+    else if ( !m->hello && cmd != AX_CMD_HELLO && cmd != AX_CMD_QUERY &&
+              cmd != AX_CMD_DONE )
         rc = -EPROTO;
     else
     {
@@ -347,6 +372,8 @@ void mon_event(struct mon *m, const vm_event_request_t *req,
     struct mon_vcpu *v = &m->vcpu[req->vcpu_id];
 
     v->events++;
+    if ( !(m->n.events % 5000) )
+        mon_log(m, "event", "%lu events so far", m->n.events);
     if ( m->n.events <= m->log_events )
         mon_log(m, "event", "#%lu vCPU %u %s view %u rip %#" PRIx64
                 " %s %#" PRIx64, m->n.events, req->vcpu_id,

@@ -67,6 +67,28 @@ int mon_read_guest(struct mon *m, uint64_t gpa, void *buf, size_t len)
     return rc;
 }
 
+int mon_write_guest(struct mon *m, uint64_t gpa, const void *buf,
+                    size_t len)
+{
+    xen_pfn_t gfn = gpa >> XC_PAGE_SHIFT;
+    size_t off = gpa & (XC_PAGE_SIZE - 1);
+    uint8_t *page;
+    int err = 0, rc = 0;
+
+    if ( len > XC_PAGE_SIZE - off || gfn > m->max_gpfn )
+        return -EINVAL;
+    page = xenforeignmemory_map(m->fmem, m->domid, PROT_READ | PROT_WRITE,
+                                1, &gfn, &err);
+    if ( !page )
+        return errno ? -errno : -EIO;
+    if ( err )
+        rc = err < 0 ? err : -err;
+    else
+        memcpy(page + off, buf, len);
+    xenforeignmemory_unmap(m->fmem, page, 1);
+    return rc;
+}
+
 int mon_pool_used(struct mon *m, unsigned long *pages_out)
 {
     uint64_t size, used, again;

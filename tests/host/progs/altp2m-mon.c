@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "altp2m-mon.h"
 
@@ -152,9 +153,12 @@ static int setup(struct mon *m)
     }
     m->paused = true;
 
-    /* Not fatal: the run can go on without the figure. */
+    /* Not fatal: the run can go on without the figures. */
     if ( mon_pool_used(m, &m->pool_start) )
+    {
         mon_log(m, "setup", "the HAP pool cannot be measured");
+        m->pool_start = ULONG_MAX;
+    }
 
     if ( xc_altp2m_set_domain_state(m->xch, m->domid, true) )
     {
@@ -179,7 +183,7 @@ static int setup(struct mon *m)
                 view, AX_VIEW);
         return -ERANGE;
     }
-    if ( !mon_pool_used(m, &used) )
+    if ( m->pool_start != ULONG_MAX && !mon_pool_used(m, &used) )
     {
         mon_figure(m, "pool-pages-used-at-start", (long)m->pool_start,
                    "pages");
@@ -283,10 +287,20 @@ static void close_all(struct mon *m)
         xtl_logger_destroy((xentoollog_logger *)m->logger);
 }
 
+/* False once the domain is gone, dying or shut down. */
+static bool domain_alive(const struct mon *m)
+{
+    xc_domaininfo_t info;
+
+    return xc_domain_getinfolist(m->xch, m->domid, 1, &info) == 1 &&
+           info.domain == m->domid &&
+           !(info.flags & (XEN_DOMINF_dying | XEN_DOMINF_shutdown));
+}
+
 /* Serves events until DONE, a fatal error, a signal or a timeout. */
 static int run(struct mon *m, unsigned int timeout, unsigned int idle)
 {
-    double start = now_s(), last = start, t;
+    double start = now_s(), last = start, checked = start, t;
     int r;
 
     while ( !m->done && !m->fatal && !stop_signal )
@@ -304,6 +318,16 @@ static int run(struct mon *m, unsigned int timeout, unsigned int idle)
         t = now_s();
         if ( r > 0 )
             last = t;
+        if ( t - checked > 5 )
+        {
+            checked = t;
+            if ( !domain_alive(m) )
+            {
+                mon_log(m, "run", "the guest shut down or went away before "
+                        "DONE");
+                return -ESRCH;
+            }
+        }
         if ( t - last > idle )
         {
             mon_log(m, "run", "no event for %u s", idle);
@@ -321,6 +345,43 @@ static int run(struct mon *m, unsigned int timeout, unsigned int idle)
         return -EINTR;
     }
     return m->fatal ? -EPROTO : 0;
+}
+
+/*
+ * After DONE: let the guest run until it confirms that it has the
+ * answer (its registers are applied only when the vCPU runs), then tear
+ * down and tell the guest.  False, logged, when the guest never
+ * confirms; teardown runs all the same.
+ */
+static bool finish_after_done(struct mon *m)
+{
+    uint64_t word = m->gfn[MON_P] * XC_PAGE_SIZE + 4 * AX_BYE_WORD;
+    uint32_t val = 0, bye = AX_BYE_MONITOR;
+    double start;
+    bool ok = false, clean;
+
+    if ( m->paused && xc_domain_unpause(m->xch, m->domid) )
+        mon_log_e(m, "done", "xc_domain_unpause");
+    else
+    {
+        m->paused = false;
+        for ( start = now_s(); now_s() - start < 60; )
+        {
+            if ( !mon_read_guest(m, word, &val, sizeof(val)) &&
+                 val == AX_BYE_GUEST )
+            {
+                ok = true;
+                break;
+            }
+            usleep(10000);
+        }
+    }
+    clean = teardown(m);
+    if ( ok && mon_write_guest(m, word + 4, &bye, sizeof(bye)) )
+        ok = false;
+    mon_check(m, "done-handshake", ok, "guest word 0x%x after DONE, our "
+              "answer %s", val, ok ? "written" : "not written");
+    return clean;
 }
 
 static unsigned int parse_uint(const char *s, const char *what)
@@ -409,7 +470,10 @@ int main(int argc, char **argv)
 
     if ( m.n.events )
         mon_event_summary(&m);
-    clean = teardown(&m);
+    if ( !rc && m.done && m.hello )
+        clean = finish_after_done(&m);
+    else
+        clean = teardown(&m);
     mon_check(&m, "teardown", clean, "monitor ring, views, altp2m, "
               "log-dirty and access_required undone");
     close_all(&m);

@@ -23,6 +23,9 @@
  *   teardown pauses the domain, answers what is still on the ring, moves
  *   every vCPU to view 0, destroys the views, turns altp2m and log-dirty
  *   off, disables the monitor ring, unbinds and unmaps, and unpauses.
+ *   After DONE the ring stays up until the guest confirms, in memory,
+ *   that it got the answer, and the guest waits for our "done" word
+ *   before it powers off (proto.h).
  *
  * Output: one line per fact on stdout, "pvr-altp2m-mon: dN: <part>:
  * text"; "check NAME: ok|FAIL ..." lines are the results a job asserts,
@@ -53,8 +56,9 @@
 #define MON_MAX_VCPUS   8
 #define MON_MAX_VIEWS   10      /* MAX_ALTP2M in Xen 4.17. */
 
-/* The guest's test pages, in the order HELLO passes them. */
+/* The guest's test pages, consecutive from P (proto.h, HELLO). */
 enum mon_page { MON_P, MON_Q, MON_R, MON_S, MON_NR_PAGES };
+_Static_assert(MON_NR_PAGES == AX_NR_PAGES, "proto.h page count");
 
 struct mon_vcpu {
     unsigned int view;          /* Where our last response put it. */
@@ -104,7 +108,8 @@ struct mon {
     struct mon_vcpu vcpu[MON_MAX_VCPUS];
     struct mon_counts n;
 
-    unsigned long pool_start;   /* HAP pool pages in use before altp2m. */
+    unsigned long pool_start;   /* Pool pages in use before altp2m, or */
+                                /* ULONG_MAX when not measured. */
     long skips_at_ld_off;       /* skips_q when log-dirty went off, or -1. */
     bool done;                  /* DONE handled: end the run. */
     bool fatal;                 /* Protocol or Xen error: end the run. */
@@ -152,12 +157,14 @@ void mon_event_summary(struct mon *m);
  * Views and guest memory (altp2m-mon-views.c).  mon_views_configure()
  * applies the HELLO layout to VIEW; mon_read_guest() copies LEN bytes at
  * guest-physical GPA (within one page) out of the guest; both return 0
- * or -errno.  mon_pool_used() measures the HAP pool pages in use (the
+ * or -errno; mon_write_guest() is its converse.  mon_pool_used() measures the HAP pool pages in use (the
  * domain must be paused; see the comment there).  mon_pool_checks() runs
  * the end-of-run pool and leak checks with the domain paused.
  */
 int mon_views_configure(struct mon *m, uint16_t view);
 int mon_read_guest(struct mon *m, uint64_t gpa, void *buf, size_t len);
+int mon_write_guest(struct mon *m, uint64_t gpa, const void *buf,
+                    size_t len);
 int mon_pool_used(struct mon *m, unsigned long *pages_out);
 void mon_pool_checks(struct mon *m);
 
