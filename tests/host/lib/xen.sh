@@ -240,6 +240,23 @@ guest_initrd_with_script() {
     return $rc
 }
 
+# xen_evtchn_count DOMID: print how many event channels DOMID has open,
+# counted by Xen itself: the 'e' debug key dumps every domain's ports into
+# the console ring, and the last dump there is read.  Slow-ish (the dump
+# also goes to the serial console); for leftover checks, not for polling
+# in a tight loop.
+xen_evtchn_count() {
+    xl debug-keys e > /dev/null || return 1
+    xl dmesg | awk -v want="domain $1:" '
+        /dumping event-channel info/ { seen = 1; n = 0; on = 0; next }
+        /Event channel information for domain / {
+            on = index($0, want) > 0
+            next
+        }
+        on && / s=[0-9]+ n=[0-9]+/ { n++ }
+        END { if ( !seen ) exit 1; print n }'
+}
+
 # --- daemons ---------------------------------------------------------
 # A daemon runs in its own session, output in $PVR_OUT/NAME.log; its pid
 # and, once it ended, its exit status are kept in $PVR_RUN/NAME.{pid,rc}.
