@@ -36,10 +36,32 @@ xl_dmesg_wait() {
     wait_for "$1" "xl dmesg line /$2/" _pvr_xl_dmesg_has "$2"
 }
 
+# _pvr_domain_gone DOMID: true when domain DOMID no longer runs: it is
+# destroyed, or has crashed, shut down or is dying (xl list state c, s, d).
+_pvr_domain_gone() {
+    local state
+    state=$(xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    [ -z "$state" ] && return 0
+    case "$state" in
+    *c*|*s*|*d*) return 0 ;;
+    esac
+    return 1
+}
+
+_pvr_guest_line_or_gone() {
+    _pvr_xl_dmesg_has "\\(d$1\\) .*$2" || _pvr_domain_gone "$1"
+}
+
 # guest_dmesg_wait TIMEOUT DOMID ERE: wait for a line the HVM guest DOMID
-# wrote to port 0xE9 (shown by Xen as "(dDOMID) text") matching ERE.
+# printed (through Xen's debug port) matching ERE.  Gives up at once when
+# the guest stops running without having printed it (a triple fault, a
+# domain_crash), rather than waiting out TIMEOUT.
 guest_dmesg_wait() {
-    wait_for "$1" "(d$2) line /$3/" _pvr_xl_dmesg_has "\\(d$2\\) .*$3"
+    wait_for "$1" "(d$2) line /$3/" _pvr_guest_line_or_gone "$2" "$3" ||
+        return 1
+    _pvr_xl_dmesg_has "\\(d$2\\) .*$3" && return 0
+    echo "domain $2 stopped running without printing /$3/"
+    return 1
 }
 
 _pvr_file_has() {
