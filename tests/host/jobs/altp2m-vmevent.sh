@@ -227,35 +227,19 @@ check_result() {
         fail "monitor: $(grep -o 'exit [0-9]* (.*' "$PVR_OUT/$MON.log")"
 }
 
-# field LINE-NAME KEY: a number from a guest bench line.
-field() {
-    sed -n "s/.*bench: $1 .*$2=\([0-9]*\).*/\1/p" "$PVR_OUT/guest.log" |
-        head -n 1
-}
-
-us() {
-    awk -v c="$1" -v k="$2" 'BEGIN {
-        if ( k > 0 ) printf "%.1f", c * 1000 / k; else print "?" }'
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", a / b }'
-}
-
 figures() {
     local khz name p50 p99 null f v
     need_run
-    khz=$(sed -n 's/.*altp2m-ext: bench: tsc_khz=\([0-9]*\).*/\1/p' \
-        "$PVR_OUT/guest.log" | head -n 1)
-    null=$(field null-hypercall p50)
+    khz=$(bench_khz "$PVR_OUT/guest.log")
+    null=$(bench_field "$PVR_OUT/guest.log" null-hypercall p50)
     [ -n "$null" ] && [ "$null" -gt 0 ] || fail "no bench lines"
     for name in violation-roundtrip cpuid-switch-roundtrip cpuid-roundtrip \
                 null-hypercall; do
-        p50=$(field "$name" p50)
-        p99=$(field "$name" p99)
+        p50=$(bench_field "$PVR_OUT/guest.log" "$name" p50)
+        p99=$(bench_field "$PVR_OUT/guest.log" "$name" p99)
         [ -n "$p50" ] && [ -n "$p99" ] || fail "no bench line for $name"
-        figure "$name p50" "$(us "$p50" "${khz:-0}")" us "$p50 cycles"
-        figure "$name p99" "$(us "$p99" "${khz:-0}")" us "$p99 cycles"
+        figure "$name p50" "$(cycles_us "$p50" "${khz:-0}")" us "$p50 cycles"
+        figure "$name p99" "$(cycles_us "$p99" "${khz:-0}")" us "$p99 cycles"
         [ "$name" = null-hypercall ] ||
             figure "$name p50 / null hypercall p50" \
                 "$(ratio "$p50" "$null")" ""

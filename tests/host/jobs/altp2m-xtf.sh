@@ -96,37 +96,21 @@ check_t7() { check_phase t7 "t7: vCPU 0 is on view 0: ok"; }
 check_stress() { check_phase stress "stress: 1000 views created"; }
 check_end() { check_phase end "end: create_p2m with altp2m off"; }
 
-# field NAME KEY: a number from the guest's "bench: NAME ..." line.
-field() {
-    sed -n "s/.*bench: $1 .*$2=\\([0-9]*\\).*/\\1/p" "$PVR_OUT/guest.log" |
-        head -n 1
-}
-
-us() {
-    awk -v c="$1" -v k="$2" 'BEGIN {
-        if ( k > 0 ) printf "%.1f", c * 1000 / k; else print "?" }'
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-}
-
 check_bench() {
     local khz name p50 p99 n50 n99 ms what
     check_phase bench "bench: 1000 samples each"
-    khz=$(sed -n 's/.*altp2m: bench: tsc_khz=\([0-9]*\).*/\1/p' \
-        "$PVR_OUT/guest.log" | head -n 1)
-    n50=$(field altp2m-null-hypercall p50)
-    n99=$(field altp2m-null-hypercall p99)
+    khz=$(bench_khz "$PVR_OUT/guest.log")
+    n50=$(bench_field "$PVR_OUT/guest.log" altp2m-null-hypercall p50)
+    n99=$(bench_field "$PVR_OUT/guest.log" altp2m-null-hypercall p99)
     [ -n "$n50" ] && [ -n "$n99" ] && [ "$n50" -gt 0 ] ||
         fail "no null-hypercall figures"
     for name in null-hypercall switch violation plain-write; do
-        p50=$(field "altp2m-$name" p50)
-        p99=$(field "altp2m-$name" p99)
+        p50=$(bench_field "$PVR_OUT/guest.log" "altp2m-$name" p50)
+        p99=$(bench_field "$PVR_OUT/guest.log" "altp2m-$name" p99)
         [ -n "$p50" ] && [ -n "$p99" ] || fail "no altp2m-$name figures"
-        figure "altp2m $name p50" "$(us "$p50" "${khz:-0}")" us \
+        figure "altp2m $name p50" "$(cycles_us "$p50" "${khz:-0}")" us \
             "$p50 cycles"
-        figure "altp2m $name p99" "$(us "$p99" "${khz:-0}")" us \
+        figure "altp2m $name p99" "$(cycles_us "$p99" "${khz:-0}")" us \
             "$p99 cycles"
         case "$name" in
         switch|violation)

@@ -49,32 +49,21 @@ bench_pvdomaind() {
     figures bench-pvr pvdomaind
 }
 
-# us CYCLES KHZ: microseconds, or "?" when the TSC rate is unknown.
-us() {
-    awk -v c="$1" -v k="$2" 'BEGIN {
-        if ( k > 0 ) printf "%.1f", c * 1000 / k; else print "?" }'
-}
-
-ratio() {
-    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
-}
-
 # figures NAME LABEL: the run's numbers, in cycles and microseconds, and
 # where a command's time goes: how many register round trips it costs,
 # and what one costs against an access Xen answers by itself.
 figures() {
     local f=$PVR_OUT/$1.bench khz mix reg null
-    khz=$(sed -n 's/.*tpm: bench: tsc_khz=\([0-9]*\).*/\1/p' \
-        "$PVR_OUT/$1.guest.log" | head -n 1)
-    mix=$(field "$f" tpm-mix p50)
-    reg=$(field "$f" mmio-tpm-reg p50)
-    null=$(field "$f" mmio-unclaimed p50)
+    khz=$(bench_khz "$PVR_OUT/$1.guest.log")
+    mix=$(bench_field "$f" tpm-mix p50)
+    reg=$(bench_field "$f" mmio-tpm-reg p50)
+    null=$(bench_field "$f" mmio-unclaimed p50)
     [ -n "$mix" ] && [ -n "$reg" ] && [ -n "$null" ] ||
         fail "bench lines incomplete"
-    figure "$2 command p50" "$(us "$mix" "${khz:-0}")" us "$mix cycles"
-    figure "$2 register read p50" "$(us "$reg" "${khz:-0}")" us \
+    figure "$2 command p50" "$(cycles_us "$mix" "${khz:-0}")" us "$mix cycles"
+    figure "$2 register read p50" "$(cycles_us "$reg" "${khz:-0}")" us \
         "$reg cycles"
-    figure "Xen null-handler read p50" "$(us "$null" "${khz:-0}")" us \
+    figure "Xen null-handler read p50" "$(cycles_us "$null" "${khz:-0}")" us \
         "$null cycles"
     figure "$2 register read / null read" "$(ratio "$reg" "$null")" ""
     figure "$2 command / register read" "$(ratio "$mix" "$reg")" "" \
@@ -104,26 +93,21 @@ bench_qemu() {
     figures bench-qemu qemu-tpm-tis
 }
 
-# field FILE LINE-NAME KEY: a number from a bench line.
-field() {
-    sed -n "s/^bench: $2 .*$3=\([0-9]*\).*/\1/p" "$1" | head -n 1
-}
-
 compare() {
     local a b k
     [ -s "$PVR_OUT/bench-pvr.bench" ] || fail "no pvdomaind figures"
     [ -s "$PVR_OUT/bench-qemu.bench" ] ||
         skip "no QEMU tpm-tis figures to compare with"
     for k in p50 p99 total_cycles; do
-        a=$(field "$PVR_OUT/bench-pvr.bench" tpm-mix "$k")
-        b=$(field "$PVR_OUT/bench-qemu.bench" tpm-mix "$k")
+        a=$(bench_field "$PVR_OUT/bench-pvr.bench" tpm-mix "$k")
+        b=$(bench_field "$PVR_OUT/bench-qemu.bench" tpm-mix "$k")
         [ -n "$a" ] && [ -n "$b" ] && [ "$b" -gt 0 ] || fail "no $k figures"
         figure "tpm-mix $k pvdomaind/qemu" "$(ratio "$a" "$b")" "" \
             "goal: no slower than QEMU + swtpm (<= 1.0)"
     done
     for k in getrandom pcr-read pcr-extend nv-read; do
-        a=$(field "$PVR_OUT/bench-pvr.bench" "tpm-$k" p50)
-        b=$(field "$PVR_OUT/bench-qemu.bench" "tpm-$k" p50)
+        a=$(bench_field "$PVR_OUT/bench-pvr.bench" "tpm-$k" p50)
+        b=$(bench_field "$PVR_OUT/bench-qemu.bench" "tpm-$k" p50)
         [ -n "$a" ] && [ -n "$b" ] && [ "$b" -gt 0 ] || continue
         figure "tpm-$k p50 pvdomaind/qemu" "$(ratio "$a" "$b")" ""
     done

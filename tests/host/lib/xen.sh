@@ -346,3 +346,28 @@ require_bin() {
 require_guest() {
     [ -e "$PVR_GUEST/$1" ] || skip "the stage has no guest/$1"
 }
+
+# --- Guest benchmark lines ------------------------------------------------
+# Test guests print "bench: tsc_khz=N" and "bench: NAME key=N key=N ...".
+
+# bench_field FILE NAME KEY: the number after KEY= on FILE's first
+# "bench: NAME" line (empty if there is none).
+bench_field() {
+    sed -n "s/.*bench: $2 .*$3=\([0-9]*\).*/\1/p" "$1" | head -n 1
+}
+
+# bench_khz FILE: the guest's TSC rate in kHz (empty if not printed).
+bench_khz() {
+    sed -n 's/.*bench: tsc_khz=\([0-9]*\).*/\1/p' "$1" | head -n 1
+}
+
+# cycles_us CYCLES KHZ: microseconds, or "?" when the TSC rate is unknown.
+cycles_us() {
+    awk -v c="$1" -v k="$2" 'BEGIN {
+        if ( k > 0 ) printf "%.1f", c * 1000 / k; else print "?" }'
+}
+
+# ratio A B: A / B, two decimals.
+ratio() {
+    awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
+}
