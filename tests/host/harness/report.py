@@ -45,7 +45,9 @@ def step_line(flight: int, step: Step) -> str:
 def job_line(flight: int, job: Job) -> str:
     secs = f", {job.seconds:.1f} s" if job.seconds is not None else ""
     n = len(job.steps)
-    return (f"flight {flight} job {job.name}: {job.status} "
+    why = (f": {job.steps[0].reason}"
+           if job.status == "skip" and job.steps[0].reason else "")
+    return (f"flight {flight} job {job.name}: {job.status}{why} "
             f"({n} step{'' if n == 1 else 's'}{secs})")
 
 
