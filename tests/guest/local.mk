@@ -43,6 +43,7 @@ GUEST_COMMON_OBJS = tests/guest/common/head.gobj \
 	tests/guest/common/setup.gobj tests/guest/common/console.gobj \
 	tests/guest/common/report.gobj tests/guest/common/hypervisor.gobj \
 	tests/guest/common/traps.gobj tests/guest/common/string.gobj \
+	tests/guest/common/stats.gobj \
 	tests/guest/common/smp.gobj
 GUEST_COMMON_HDRS = tests/guest/common/guest.h tests/guest/common/x86.h
 
@@ -187,4 +188,5 @@ EXTRA_DIST += tests/guest/README tests/guest/common/guest.h \
 	tests/guest/common/link.lds tests/guest/common/setup.c \
 	tests/guest/common/console.c tests/guest/common/report.c \
 	tests/guest/common/hypervisor.c tests/guest/common/traps.c \
-	tests/guest/common/string.c tests/guest/common/smp.c
+	tests/guest/common/string.c tests/guest/common/smp.c \
+	tests/guest/common/stats.c

@@ -24,63 +24,10 @@
 #define HYPERVISOR_xen_version  17
 #define XENVER_version          0
 
-static uint32_t viol_cycles[STRESS_ROUNDS];
-static uint32_t enter_cycles[STRESS_ROUNDS];
-static uint32_t query_cycles[SCALE_ROUNDS];
-static uint32_t null_cycles[SCALE_ROUNDS];
-
-static uint32_t clamp(uint64_t c)
-{
-    return c > 0xffffffffu ? 0xffffffffu : (uint32_t)c;
-}
-
-/* Heap sort: n log n, in place, no recursion. */
-static void sift(uint32_t *v, unsigned int root, unsigned int n)
-{
-    unsigned int child;
-    uint32_t x;
-
-    while ( (child = 2 * root + 1) < n )
-    {
-        if ( child + 1 < n && v[child + 1] > v[child] )
-            child++;
-        if ( v[root] >= v[child] )
-            return;
-        x = v[root];
-        v[root] = v[child];
-        v[child] = x;
-        root = child;
-    }
-}
-
-static void sort(uint32_t *v, unsigned int n)
-{
-    unsigned int i;
-    uint32_t x;
-
-    for ( i = n / 2; i-- > 0; )
-        sift(v, i, n);
-    for ( i = n; i-- > 1; )
-    {
-        x = v[0];
-        v[0] = v[i];
-        v[i] = x;
-        sift(v, 0, i);
-    }
-}
-
-static void report(const char *name, uint32_t *v, unsigned int n)
-{
-    uint64_t total = 0;
-    unsigned int i, r50 = (n * 50 + 99) / 100, r99 = (n * 99 + 99) / 100;
-
-    for ( i = 0; i < n; i++ )
-        total += v[i];
-    sort(v, n);
-    printk("bench: %s n=%u total_cycles=%llu p50=%u p99=%u\n", name, n,
-           (unsigned long long)total, v[r50 ? r50 - 1 : 0],
-           v[r99 ? r99 - 1 : 0]);
-}
+static uint64_t viol_cycles[STRESS_ROUNDS];
+static uint64_t enter_cycles[STRESS_ROUNDS];
+static uint64_t query_cycles[SCALE_ROUNDS];
+static uint64_t null_cycles[SCALE_ROUNDS];
 
 static void time_scale(void)
 {
@@ -92,13 +39,13 @@ static void time_scale(void)
     {
         t0 = rdtsc_ordered();
         gtf_hypercall2(HYPERVISOR_xen_version, XENVER_version, 0);
-        null_cycles[i] = clamp(rdtsc_ordered() - t0);
+        null_cycles[i] = rdtsc_ordered() - t0;
     }
     for ( i = 0; i < SCALE_ROUNDS; i++ )
     {
         t0 = rdtsc_ordered();
         ax_cpuid(AX_CMD_QUERY, 0, 0, &r);
-        query_cycles[i] = clamp(rdtsc_ordered() - t0);
+        query_cycles[i] = rdtsc_ordered() - t0;
     }
 }
 
@@ -122,8 +69,8 @@ bool ax_phase_bench(void)
         t1 = rdtsc_ordered();
         ax_cpuid(AX_CMD_ENTER, 0, 0, &r);
         t2 = rdtsc_ordered();
-        viol_cycles[i] = clamp(t1 - t0);
-        enter_cycles[i] = clamp(t2 - t1);
+        viol_cycles[i] = t1 - t0;
+        enter_cycles[i] = t2 - t1;
 
         if ( !ax_expect(c, ax_acked(AX_CMD_ENTER, &r) && v == AX_MARK_P &&
                         r.ebx == 0 && r.ecx == 1 && r.edx == AX_VIEW &&
@@ -141,9 +88,9 @@ bool ax_phase_bench(void)
            STRESS_ROUNDS);
     ax_pass(c);
 
-    report("violation-roundtrip", viol_cycles, STRESS_ROUNDS);
-    report("cpuid-switch-roundtrip", enter_cycles, STRESS_ROUNDS);
-    report("cpuid-roundtrip", query_cycles, SCALE_ROUNDS);
-    report("null-hypercall", null_cycles, SCALE_ROUNDS);
+    gtf_bench_report("violation-roundtrip", viol_cycles, STRESS_ROUNDS);
+    gtf_bench_report("cpuid-switch-roundtrip", enter_cycles, STRESS_ROUNDS);
+    gtf_bench_report("cpuid-roundtrip", query_cycles, SCALE_ROUNDS);
+    gtf_bench_report("null-hypercall", null_cycles, SCALE_ROUNDS);
     return true;
 }

@@ -76,8 +76,8 @@ static bool refuse(const char *tag, uint16_t view, enum ap_page p)
 /* Median of the N samples in V (sorts V). */
 static uint64_t median(uint64_t *v, unsigned int n)
 {
-    ap_sort(v, n);
-    return ap_percentile(v, n, 50);
+    gtf_sort(v, n);
+    return gtf_percentile(v, n, 50);
 }
 
 /*

@@ -153,8 +153,6 @@ struct ap_exit_cost {
  * of what a null hypercall exceeds it by.
  */
 bool ap_took_exit(const struct ap_exit_cost *cost, uint64_t cycles);
-void ap_sort(uint64_t *v, unsigned int n);
-uint64_t ap_percentile(const uint64_t *v, unsigned int n, unsigned int pct);
 
 /* The phases, in order (main.c). */
 bool ap_phase_state(void);

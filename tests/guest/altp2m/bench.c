@@ -31,21 +31,6 @@
 static uint64_t s_null[BENCH_SAMPLES], s_switch[BENCH_SAMPLES];
 static uint64_t s_viol[BENCH_SAMPLES], s_plain[BENCH_SAMPLES];
 
-/* Prints V's line and leaves V sorted. */
-static void report(const char *name, uint64_t *v, unsigned int n)
-{
-    uint64_t total = 0;
-    unsigned int i;
-
-    for ( i = 0; i < n; i++ )
-        total += v[i];
-    ap_sort(v, n);
-    printk("bench: %s n=%u total_cycles=%llu p50=%llu p99=%llu\n", name, n,
-           (unsigned long long)total,
-           (unsigned long long)ap_percentile(v, n, 50),
-           (unsigned long long)ap_percentile(v, n, 99));
-}
-
 /* A / B with two decimals into BUF. */
 static const char *ratio(char *buf, size_t size, uint64_t a, uint64_t b)
 {
@@ -66,10 +51,10 @@ static void print_ratio(const char *name, const uint64_t *v)
     unsigned int n = BENCH_SAMPLES;
 
     printk("altp2m: bench: %s/null p50=%s p99=%s\n", name,
-           ratio(r50, sizeof(r50), ap_percentile(v, n, 50),
-                 ap_percentile(s_null, n, 50)),
-           ratio(r99, sizeof(r99), ap_percentile(v, n, 99),
-                 ap_percentile(s_null, n, 99)));
+           ratio(r50, sizeof(r50), gtf_percentile(v, n, 50),
+                 gtf_percentile(s_null, n, 50)),
+           ratio(r99, sizeof(r99), gtf_percentile(v, n, 99),
+                 gtf_percentile(s_null, n, 99)));
 }
 
 static bool bench_switch(uint16_t view)
@@ -160,10 +145,10 @@ bool ap_phase_bench(void)
     if ( !ok )
         return false;
 
-    report("altp2m-null-hypercall", s_null, BENCH_SAMPLES);
-    report("altp2m-switch", s_switch, BENCH_SAMPLES);
-    report("altp2m-violation", s_viol, BENCH_SAMPLES);
-    report("altp2m-plain-write", s_plain, BENCH_SAMPLES);
+    gtf_bench_report("altp2m-null-hypercall", s_null, BENCH_SAMPLES);
+    gtf_bench_report("altp2m-switch", s_switch, BENCH_SAMPLES);
+    gtf_bench_report("altp2m-violation", s_viol, BENCH_SAMPLES);
+    gtf_bench_report("altp2m-plain-write", s_plain, BENCH_SAMPLES);
     print_ratio("altp2m-switch", s_switch);
     print_ratio("altp2m-violation", s_viol);
     ap_ok("bench: %u samples each, every switch and violation checked",

@@ -132,28 +132,6 @@ uint64_t ap_timed_write(enum ap_page p, uint32_t v)
     return rdtsc_ordered() - t0;
 }
 
-void ap_sort(uint64_t *v, unsigned int n)
-{
-    unsigned int i, j;
-
-    for ( i = 1; i < n; i++ )
-    {
-        uint64_t x = v[i];
-
-        for ( j = i; j && v[j - 1] > x; j-- )
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-/* Nearest-rank percentile PCT of the N sorted values in V. */
-uint64_t ap_percentile(const uint64_t *v, unsigned int n, unsigned int pct)
-{
-    unsigned int rank = (n * pct + 99) / 100;
-
-    return v[rank ? rank - 1 : 0];
-}
-
 bool ap_calibrate(void)
 {
     static uint64_t s[CALIBRATION_SAMPLES];
@@ -167,13 +145,13 @@ bool ap_calibrate(void)
         (void)ap_null_hypercall();
         s[i] = rdtsc_ordered() - t0;
     }
-    ap_sort(s, ARRAY_SIZE(s));
-    null_p50 = ap_percentile(s, ARRAY_SIZE(s), 50);
+    gtf_sort(s, ARRAY_SIZE(s));
+    null_p50 = gtf_percentile(s, ARRAY_SIZE(s), 50);
 
     for ( i = 0; i < ARRAY_SIZE(s); i++ )
         s[i] = ap_timed_write(PG_T7, ap_marker(PG_T7));
-    ap_sort(s, ARRAY_SIZE(s));
-    plain_p50 = ap_percentile(s, ARRAY_SIZE(s), 50);
+    gtf_sort(s, ARRAY_SIZE(s));
+    plain_p50 = gtf_percentile(s, ARRAY_SIZE(s), 50);
 
     printk("altp2m: calibration: null hypercall p50 %llu cycles, "
            "plain store p50 %llu cycles\n", (unsigned long long)null_p50,

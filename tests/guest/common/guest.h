@@ -128,6 +128,13 @@ long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2);
 long gtf_hypercall3(unsigned int op, uint32_t a1, uint32_t a2, uint32_t a3);
 /* TSC frequency in kHz when the hypervisor says, else 0. */
 uint32_t gtf_tsc_khz(void);
+
+/* Benchmark samples (stats.c): sort V in place (ascending). */
+void gtf_sort(uint64_t *v, unsigned int n);
+/* Nearest-rank percentile PCT of the N sorted values in V. */
+uint64_t gtf_percentile(const uint64_t *v, unsigned int n, unsigned int pct);
+/* Prints "bench: NAME n= total_cycles= p50= p99=" and leaves V sorted. */
+void gtf_bench_report(const char *name, uint64_t *v, unsigned int n);
 /* Busy-waits at least US microseconds (longer if the TSC rate is unknown). */
 void gtf_udelay(uint32_t us);
 

@@ -40,19 +40,6 @@ static uint8_t hypercall_page[4096] __attribute__((aligned(4096)));
  * Debug builds of Xen scribble on the argument registers a hypercall does
  * not use, so they are all listed as clobbered.
  */
-long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2)
-{
-    long ret;
-    uint32_t b = a1, c = a2, d = 0, S = 0, D = 0;
-
-    asm volatile ( "call *%[stub]"
-                   : "=a" (ret), "+b" (b), "+c" (c), "+d" (d),
-                     "+S" (S), "+D" (D)
-                   : [stub] "r" (hypercall_page + op * 32)
-                   : "memory" );
-    return ret;
-}
-
 long gtf_hypercall3(unsigned int op, uint32_t a1, uint32_t a2, uint32_t a3)
 {
     long ret;
@@ -64,6 +51,11 @@ long gtf_hypercall3(unsigned int op, uint32_t a1, uint32_t a2, uint32_t a3)
                    : [stub] "r" (hypercall_page + op * 32)
                    : "memory" );
     return ret;
+}
+
+long gtf_hypercall2(unsigned int op, uint32_t a1, uint32_t a2)
+{
+    return gtf_hypercall3(op, a1, a2, 0);
 }
 
 static bool xen_detect(void)

@@ -51,43 +51,6 @@ static uint64_t samples[B_NR][BENCH_ITERS];
 static uint64_t reg_samples[4 * BENCH_ITERS];
 static uint64_t mix[B_NR * BENCH_ITERS];
 
-static void sort(uint64_t *v, unsigned int n)
-{
-    unsigned int i, j;
-
-    for ( i = 1; i < n; i++ )
-    {
-        uint64_t x = v[i];
-
-        for ( j = i; j && v[j - 1] > x; j-- )
-            v[j] = v[j - 1];
-        v[j] = x;
-    }
-}
-
-/* Nearest-rank percentile PCT of the N sorted values in V. */
-static uint64_t percentile(const uint64_t *v, unsigned int n,
-                           unsigned int pct)
-{
-    unsigned int rank = (n * pct + 99) / 100;
-
-    return v[rank ? rank - 1 : 0];
-}
-
-static void report(const char *name, uint64_t *v, unsigned int n)
-{
-    uint64_t total = 0;
-    unsigned int i;
-
-    for ( i = 0; i < n; i++ )
-        total += v[i];
-    sort(v, n);
-    printk("bench: %s n=%u total_cycles=%llu p50=%llu p99=%llu\n", name, n,
-           (unsigned long long)total,
-           (unsigned long long)percentile(v, n, 50),
-           (unsigned long long)percentile(v, n, 99));
-}
-
 /* Checks the response to bench command K; false is a reported Failure. */
 static bool check(enum bench_cmd k)
 {
@@ -204,7 +167,7 @@ static void time_reads(const char *name, uintptr_t addr)
         (void)mmio_read32(addr);
         reg_samples[i] = rdtsc_ordered() - t0;
     }
-    report(name, reg_samples, ARRAY_SIZE(reg_samples));
+    gtf_bench_report(name, reg_samples, ARRAY_SIZE(reg_samples));
 }
 
 bool tpm_phase_bench(void)
@@ -227,9 +190,9 @@ bool tpm_phase_bench(void)
             if ( !run_one(k, i) )
                 return false;
 
-    report("tpm-mix", mix, ARRAY_SIZE(mix));
+    gtf_bench_report("tpm-mix", mix, ARRAY_SIZE(mix));
     for ( k = 0; k < B_NR; k++ )
-        report(bench_name[k], samples[k], BENCH_ITERS);
+        gtf_bench_report(bench_name[k], samples[k], BENCH_ITERS);
     tpm_ok("bench: %u commands, every response checked",
            (unsigned int)ARRAY_SIZE(mix));
     return true;
