@@ -7,6 +7,7 @@ libpvr_a_SOURCES = \
 	pvdomain/core/log.c pvdomain/core/log.h \
 	pvdomain/core/loop.c pvdomain/core/loop.h \
 	pvdomain/core/msg.c pvdomain/core/msg.h \
+	pvdomain/core/xsconfig.c pvdomain/core/daemon.h \
 	pvdomain/port/port.c pvdomain/port/port.h pvdomain/port/backend.h \
 	pvdomain/port/sim/sim.c pvdomain/port/sim/sim.h \
 	pvdomain/port/sim/sim_priv.h pvdomain/port/sim/sim_evtchn.c \
@@ -35,7 +36,7 @@ PVR_LIBS = libpvr.a $(PVR_XEN_LIBS) $(LIBTPMS_LIBS) -lpthread
 
 sbin_PROGRAMS += pvdomaind
 pvdomaind_SOURCES = \
-	pvdomain/core/main.c pvdomain/core/daemon.h \
+	pvdomain/core/main.c \
 	pvdomain/core/parent.c pvdomain/core/worker.c \
 	pvdomain/core/crash.c
 pvdomaind_LDADD = $(PVR_LIBS)

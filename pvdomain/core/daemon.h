@@ -34,7 +34,25 @@ struct pvr_config {
     const char *control_path;
     const char *runas;          /* NULL: the worker keeps its uid */
     enum pvr_log_level log_level;
+    const char *xs_dir;         /* where readiness is published */
+    bool xs_config;             /* configured from xenstore (xsconfig.c) */
 };
+
+/* Storage for what pvr_config_from_xs() points the config at. */
+struct pvr_xs_config {
+    uint32_t self;              /* the paravisor domain's own id */
+    char dir[64];               /* PVR_XS_SELF_DIR_FMT */
+    char tpm_state[256];
+};
+
+/*
+ * Fill cfg from this domain's xenstore directory (xsconfig.c, which
+ * lists the nodes).  On error, err holds one line naming the node.
+ */
+int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
+                       struct pvr_xs_config *xc, char *err, size_t errlen);
+/* Write dir/error = msg, for the toolstack to show. */
+int pvr_config_publish_error(pvr_port *p, const char *dir, const char *msg);
 
 struct pvr_proc {
     const char *name;
@@ -58,7 +76,9 @@ int pvr_daemon_open_port(const struct pvr_config *cfg,
  */
 void pvr_crash_handler_install(const char *proc);
 
-/* The xenstore directory where readiness is published. */
+/* Where readiness is published: pvdomaind in dom0, by guest domid... */
 #define PVR_XS_DIR_FMT "/local/domain/0/paravisor/%u"
+/* ...and in a paravisor domain, by its own domid (also its config). */
+#define PVR_XS_SELF_DIR_FMT "/local/domain/%u/paravisor"
 
 #endif /* PVR_DAEMON_H */

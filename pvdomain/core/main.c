@@ -28,11 +28,16 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: pvdomaind --domid N --tpm-state FILE [OPTION]...\n"
+"  or:  pvdomaind --xenstore-config [OPTION]...\n"
 "Serve paravisor devices (a TPM 2.0) to HVM guest N through an IOREQ\n"
 "server.\n"
 "\n"
 "  --domid N          the guest's domain id (required)\n"
-"  --tpm-state FILE   the vTPM's state file, created if absent (required)\n"
+"  --tpm-state FILE   the vTPM's state: a file, created if absent, or a\n"
+"                     block device (the paravisor domain's state disk)\n"
+"  --xenstore-config  in a paravisor domain: take the guest, the vTPM and\n"
+"                     the log level from /local/domain/SELF/paravisor/\n"
+"                     (written by pvxl), and publish readiness there\n"
 "  --tpm-resume       restore the volatile TPM state saved by a clean stop\n"
 "  --backend NAME     xen (default) or sim (tests only)\n"
 "  --control PATH     control socket (default /run/pvdomain/N.sock)\n"
@@ -41,7 +46,8 @@ static void usage(FILE *f)
 "  --help, --version\n"
 "\n"
 "Readiness is published in xenstore as\n"
-"/local/domain/0/paravisor/N/state = ready.  SIGTERM stops cleanly and\n"
+"/local/domain/0/paravisor/N/state = ready (with --xenstore-config:\n"
+"/local/domain/SELF/paravisor/state).  SIGTERM stops cleanly and\n"
 "saves the TPM's volatile state for --tpm-resume.\n");
 }
 
@@ -69,12 +75,14 @@ static int parse_domid(const char *s, uint32_t *out)
 enum {
     OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
     OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
+    OPT_XS_CONFIG,
 };
 
 static const struct option options[] = {
     { "domid", required_argument, NULL, OPT_DOMID },
     { "tpm-state", required_argument, NULL, OPT_TPM_STATE },
     { "tpm-resume", no_argument, NULL, OPT_TPM_RESUME },
+    { "xenstore-config", no_argument, NULL, OPT_XS_CONFIG },
     { "backend", required_argument, NULL, OPT_BACKEND },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "runas", required_argument, NULL, OPT_RUNAS },
@@ -84,8 +92,7 @@ static const struct option options[] = {
     { NULL, 0, NULL, 0 },
 };
 
-static int parse_args(int argc, char **argv, struct pvr_config *cfg,
-                      char *ctl_buf, size_t ctl_len)
+static int parse_args(int argc, char **argv, struct pvr_config *cfg)
 {
     bool have_domid = false;
     int c;
@@ -109,6 +116,9 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg,
             break;
         case OPT_TPM_RESUME:
             cfg->tpm_resume = true;
+            break;
+        case OPT_XS_CONFIG:
+            cfg->xs_config = true;
             break;
         case OPT_BACKEND:
             if ( strcmp(optarg, "xen") && strcmp(optarg, "sim") )
@@ -139,17 +149,48 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg,
     }
     if ( optind < argc )
         return bad_usage(argv[optind], "unexpected argument");
+    if ( cfg->xs_config )
+    {
+        if ( have_domid || cfg->tpm_state || cfg->tpm_resume )
+            return bad_usage("--xenstore-config", "the guest and the vTPM "
+                             "then come from xenstore: drop --domid, "
+                             "--tpm-state and --tpm-resume");
+        return 0;
+    }
     if ( !have_domid )
         return bad_usage("--domid", "required: the guest's domain id");
     if ( !cfg->tpm_state || !cfg->tpm_state[0] )
         return bad_usage("--tpm-state", "required: a file for the vTPM's "
                          "state (it is created if absent)");
-    if ( !cfg->control_path )
-    {
-        snprintf(ctl_buf, ctl_len, "/run/pvdomain/%u.sock", cfg->domid);
-        cfg->control_path = ctl_buf;
-    }
     return 0;
+}
+
+/*
+ * In a paravisor domain: read the configuration pvxl left in xenstore.
+ * A failure is also written to the "error" node, for pvxl to report.
+ */
+static int config_from_xenstore(struct pvr_config *cfg,
+                                struct pvr_xs_config *xc)
+{
+    char err[512];
+    pvr_port *port;
+    int rc = pvr_port_open(cfg->backend, &port);
+
+    if ( rc )
+    {
+        pvr_log_e(PVR_LOG_ERROR, "main", -rc, "opening the %s backend",
+                  cfg->backend);
+        return rc;
+    }
+    rc = pvr_config_from_xs(port, cfg, xc, err, sizeof(err));
+    if ( rc )
+    {
+        pvr_err("main", "%s", err);
+        if ( xc->dir[0] )
+            pvr_config_publish_error(port, xc->dir, err);
+    }
+    pvr_port_close(port);
+    return rc;
 }
 
 int pvr_daemon_open_port(const struct pvr_config *cfg, pvr_port **out)
@@ -172,14 +213,31 @@ int pvr_daemon_open_port(const struct pvr_config *cfg, pvr_port **out)
 int main(int argc, char **argv)
 {
     struct pvr_config cfg;
-    char ctl[108];
+    struct pvr_xs_config xc = { 0 };
+    char ctl[108], xs_dir[64];
     sigset_t mask;
     int sv[2], rc;
     pid_t pid;
 
-    rc = parse_args(argc, argv, &cfg, ctl, sizeof(ctl));
+    rc = parse_args(argc, argv, &cfg);
     if ( rc )
         return rc;
+    if ( cfg.xs_config )
+    {
+        pvr_log_open(PVR_LOG_NO_DOMID, cfg.log_level, 2);
+        if ( config_from_xenstore(&cfg, &xc) )
+            return 1;
+    }
+    else
+    {
+        snprintf(xs_dir, sizeof(xs_dir), PVR_XS_DIR_FMT, cfg.domid);
+        cfg.xs_dir = xs_dir;
+    }
+    if ( !cfg.control_path )
+    {
+        snprintf(ctl, sizeof(ctl), "/run/pvdomain/%u.sock", cfg.domid);
+        cfg.control_path = ctl;
+    }
     pvr_log_open(cfg.domid, cfg.log_level, 2);
 
     /* Signals are taken through signalfd in each process's loop. */

@@ -62,23 +62,88 @@ struct parent {
 
 /* ---- readiness in xenstore ---- */
 
+/* What the paravisor domain's kernel and processes use, in KiB. */
+static long mem_used_kb(void)
+{
+    long total = -1, avail = -1, v;
+    char line[128];
+    FILE *f = fopen("/proc/meminfo", "re");
+
+    if ( !f )
+        return -1;
+    /* Bounded: /proc/meminfo has about fifty lines. */
+    while ( fgets(line, sizeof(line), f) )
+    {
+        if ( sscanf(line, "MemTotal: %ld kB", &v) == 1 )
+            total = v;
+        else if ( sscanf(line, "MemAvailable: %ld kB", &v) == 1 )
+            avail = v;
+    }
+    fclose(f);
+    return total >= 0 && avail >= 0 ? total - avail : -1;
+}
+
+static int write_node(struct parent *pa, const char *name, const char *val)
+{
+    char path[96];
+
+    snprintf(path, sizeof(path), "%s/%s", pa->xs_dir, name);
+    return pvr_port_xs_write_str(pa->port, path, val);
+}
+
 static void publish(struct parent *pa)
 {
-    char path[96], val[16];
+    char val[24];
+    long kb;
     int rc;
 
-    snprintf(path, sizeof(path), "%s/pid", pa->xs_dir);
     snprintf(val, sizeof(val), "%d", (int)getpid());
-    rc = pvr_port_xs_write_str(pa->port, path, val);
-    snprintf(path, sizeof(path), "%s/state", pa->xs_dir);
+    rc = write_node(pa, "pid", val);
+    if ( rc == 0 && pa->cfg->xs_config && (kb = mem_used_kb()) >= 0 )
+    {
+        snprintf(val, sizeof(val), "%ld", kb);
+        rc = write_node(pa, "mem-used-kb", val);
+    }
     if ( rc == 0 )
-        rc = pvr_port_xs_write_str(pa->port, path, "ready");
+        rc = write_node(pa, "state", "ready");
     if ( rc )
         pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "publishing readiness");
     else
     {
         pa->published = true;
         pvr_info(COMP, "ready: %s/state = ready", pa->xs_dir);
+    }
+}
+
+/* In a paravisor domain, the toolstack shows why we did not start. */
+static void publish_error(struct parent *pa, const char *what, int rc)
+{
+    char msg[160];
+
+    if ( !pa->cfg->xs_config || pa->published || !pa->port )
+        return;
+    snprintf(msg, sizeof(msg), "%s: %s", what,
+             rc > 0 ? "see the paravisor's console" : strerror(-rc));
+    pvr_config_publish_error(pa->port, pa->xs_dir, msg);
+}
+
+/* Take back what publish() wrote. */
+static void unpublish(struct parent *pa)
+{
+    static const char *const nodes[] = { "state", "pid", "mem-used-kb" };
+    char path[96];
+    unsigned int i;
+
+    if ( !pa->cfg->xs_config )
+    {
+        pvr_port_xs_rm(pa->port, pa->xs_dir);   /* all ours */
+        return;
+    }
+    /* The directory and its configuration belong to the toolstack. */
+    for ( i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++ )
+    {
+        snprintf(path, sizeof(path), "%s/%s", pa->xs_dir, nodes[i]);
+        pvr_port_xs_rm(pa->port, path);
     }
 }
 
@@ -297,7 +362,17 @@ static int listen_control(struct parent *pa)
     slash = strrchr(dir, '/');
     if ( slash && slash != dir )
     {
+        char *p = dir;
+
         *slash = '\0';
+        /* mkdir -p: a paravisor domain's initramfs may have no /run. */
+        while ( (p = strchr(p + 1, '/')) )
+        {
+            *p = '\0';
+            if ( mkdir(dir, 0755) < 0 && errno != EEXIST )
+                return -errno;
+            *p = '/';
+        }
         if ( mkdir(dir, 0700) < 0 && errno != EEXIST )
             return -errno;
     }
@@ -329,6 +404,8 @@ static void worker_exited(struct parent *pa, int wstatus)
         pvr_err(COMP, "worker killed by signal %d", WTERMSIG(wstatus));
     if ( !pa->stopping && status == 0 )
         status = 1;         /* it may only leave when told to */
+    if ( !pa->ready )
+        publish_error(pa, "the device worker failed during setup", status);
     /*
      * A worker that died without tearing down leaves its IOREQ server in
      * Xen, perhaps with a vCPU waiting on it: answer and remove it.
@@ -373,8 +450,7 @@ static int setup(struct parent *pa)
     sigset_t mask;
     int rc;
 
-    snprintf(pa->xs_dir, sizeof(pa->xs_dir), PVR_XS_DIR_FMT,
-             pa->cfg->domid);
+    snprintf(pa->xs_dir, sizeof(pa->xs_dir), "%s", pa->cfg->xs_dir);
     clock_gettime(CLOCK_MONOTONIC, &pa->start);
     rc = pvr_daemon_open_port(pa->cfg, &pa->port);
     if ( rc )
@@ -436,6 +512,7 @@ int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
     if ( rc )
     {
         pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "setup failed");
+        publish_error(&pa, "setup failed", rc);
         kill(worker, SIGTERM);
         waitpid(worker, NULL, 0);
         status = 1;
@@ -452,7 +529,7 @@ int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
         unlink(cfg->control_path);
     }
     if ( pa.published )
-        pvr_port_xs_rm(pa.port, pa.xs_dir);
+        unpublish(&pa);
     if ( pa.watching )
         pvr_port_xs_unwatch(pa.port, "@releaseDomain", WATCH_TOKEN);
     if ( pa.sig_fd >= 0 )

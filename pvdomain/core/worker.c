@@ -195,15 +195,15 @@ static int setup(struct worker *w)
          (rc = pvr_evmux_create(w->loop, w->port, &w->mux)) )
         return rc;
 
-    rc = pvr_tpm_create(w->loop, &tcfg, &w->tpm);
-    if ( rc )
+    /* Without a vTPM the server has no ranges yet: later devices' home. */
+    if ( cfg->tpm_state && (rc = pvr_tpm_create(w->loop, &tcfg, &w->tpm)) )
         return rc;
     rc = pvr_ioreq_server_create(w->port, w->mux, cfg->domid,
                                  info.max_vcpu_id + 1, PVR_BUFIOREQ_ATOMIC,
                                  &w->srv);
     if ( rc )
         return rc;
-    if ( (rc = pvr_tpm_attach(w->tpm, w->srv)) ||
+    if ( (w->tpm && (rc = pvr_tpm_attach(w->tpm, w->srv))) ||
          (rc = pvr_ioreq_server_enable(w->srv)) )
         return rc;
 
@@ -216,7 +216,7 @@ static int setup(struct worker *w)
     }
     if ( cfg->runas && (rc = drop_privileges(cfg->runas)) )
         return rc;
-    if ( cfg->runas &&
+    if ( cfg->runas && cfg->tpm_state &&
          (rc = state_dir_writable(cfg->tpm_state, cfg->runas)) )
         return rc;
 

@@ -497,6 +497,27 @@ int pvr_port_xs_fd(pvr_port *p)
     return p->be->xs->fd(p);
 }
 
+int pvr_port_xs_self_domid(pvr_port *p, uint32_t *out)
+{
+    size_t len = 0;
+    char *v = NULL, *end;
+    unsigned long id;
+    int rc;
+
+    /* The one relative path: xenstored resolves it for the caller. */
+    rc = CALL(p, xs, read, "domid", &v, &len);
+    if ( rc )
+        return rc;
+    errno = 0;
+    id = strtoul(v, &end, 10);
+    if ( v[0] < '0' || v[0] > '9' || *end || errno || id >= 0x7ff0 )
+        rc = -EPROTO;
+    else
+        *out = id;
+    free(v);
+    return rc;
+}
+
 int pvr_port_xs_read_watch(pvr_port *p, char **path_out, char **token_out)
 {
     *path_out = NULL;

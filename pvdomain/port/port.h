@@ -273,6 +273,8 @@ int pvr_port_xs_set_perms(pvr_port *p, const char *path,
 int pvr_port_xs_watch(pvr_port *p, const char *path, const char *token);
 int pvr_port_xs_unwatch(pvr_port *p, const char *path, const char *token);
 int pvr_port_xs_fd(pvr_port *p);
+/* This domain's own id, as xenstored tells it (the relative "domid"). */
+int pvr_port_xs_self_domid(pvr_port *p, uint32_t *out);
 /* Both strings malloc()ed, freed by the caller.  -EAGAIN: none queued. */
 int pvr_port_xs_read_watch(pvr_port *p, char **path_out, char **token_out);
 

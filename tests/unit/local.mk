@@ -12,7 +12,7 @@ PVR_TEST_LIBS = libpvrtest.a $(PVR_LIBS)
 
 PVR_UNIT_TESTS = tests/unit/test_port tests/unit/test_ioreq \
 	tests/unit/test_tis tests/unit/test_tpm tests/unit/test_state \
-	tests/unit/test_msg tests/unit/test_faults
+	tests/unit/test_msg tests/unit/test_faults tests/unit/test_xsconfig
 check_PROGRAMS += $(PVR_UNIT_TESTS)
 TESTS += $(PVR_UNIT_TESTS) tests/unit/test_daemon.sh
 dist_noinst_SCRIPTS += tests/unit/test_daemon.sh
@@ -31,5 +31,7 @@ tests_unit_test_state_SOURCES = tests/unit/test_state.c
 tests_unit_test_state_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_msg_SOURCES = tests/unit/test_msg.c
 tests_unit_test_msg_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_xsconfig_SOURCES = tests/unit/test_xsconfig.c
+tests_unit_test_xsconfig_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_faults_SOURCES = tests/unit/test_faults.c
 tests_unit_test_faults_LDADD = $(PVR_TEST_LIBS)

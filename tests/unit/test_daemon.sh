@@ -39,6 +39,13 @@ check "missing --tpm-state named" grep -q -- '--tpm-state' "$d/out"
 check "bad --backend named" grep -q -- "--backend: use 'xen' or 'sim'" "$d/out"
 "$builddir/pvdomaind" --domid 3 --tpm-state x --bogus >"$d/out" 2>&1
 check "unknown option exits 2" test $? -eq 2
+"$builddir/pvdomaind" --xenstore-config --domid 3 >"$d/out" 2>&1
+check "--xenstore-config with --domid exits 2" test $? -eq 2
+check "--xenstore-config conflict named" grep -q -- '--xenstore-config:' "$d/out"
+# The sim has no xenstore node "domid": not inside a paravisor domain.
+"$builddir/pvdomaind" --xenstore-config --backend sim >"$d/out" 2>&1
+check "--xenstore-config outside a domain exits 1" test $? -eq 1
+check "... and says why" grep -q "this domain's id" "$d/out"
 
 # A real run on the sim.
 "$builddir/pvdomaind" --domid 3 --backend sim --tpm-state "$d/tpm.state" \

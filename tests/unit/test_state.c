@@ -5,7 +5,12 @@
  * Proves: records round-trip; a flipped bit, a truncation, a bad magic,
  * a duplicated or unknown record, a missing permanent record and an
  * oversized length are all refused; no temporary file is left behind;
- * a failed write leaves the previous file intact.
+ * a failed write leaves the previous file intact.  The two-slot layout
+ * of a state disk (on a plain file here): a blank device holds nothing,
+ * saves alternate slots and the newest wins, a torn newest slot falls
+ * back to the older one, two broken slots are refused, a state larger
+ * than a slot or a device too small is refused, and a save never
+ * touches the slot holding the newest state.
  */
 #include <config.h>
 
@@ -55,6 +60,96 @@ static void put32(uint8_t *p, uint32_t v)
 static void recrc(uint8_t *buf, size_t len)
 {
     put32(buf + len - 4, tpm__crc32(buf, len - 4));
+}
+
+#define DISK_SIZE (64u << 10)
+
+static uint8_t gen_of(int fd, unsigned int slot)
+{
+    uint8_t h[16];
+
+    REQUIRE(pread(fd, h, sizeof(h), slot * (DISK_SIZE / 2)) == 16);
+    return h[8];
+}
+
+static void test_slots(const char *dir, uint8_t *perm, size_t plen)
+{
+    char disk[300];
+    struct tpm_state st = { 0 }, got;
+    uint8_t junk[4] = { 1, 2, 3, 4 }, big_vol[DISK_SIZE / 2];
+    uint8_t before[DISK_SIZE / 2];
+    int fd;
+
+    snprintf(disk, sizeof(disk), "%s/disk", dir);
+    fd = open(disk, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    REQUIRE(fd >= 0);
+    REQUIRE(ftruncate(fd, DISK_SIZE) == 0);
+
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), -ENOENT);
+    st.permanent = perm;
+    st.permanent_len = plen;
+    CHECK_EQ(tpm__slots_save(fd, DISK_SIZE, &st), 0);
+    CHECK_EQ(gen_of(fd, 0), 1);
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), 0);
+    CHECK_EQ(got.permanent_len, plen);
+    CHECK(got.permanent && !memcmp(got.permanent, perm, plen));
+    CHECK(!got.volatile_);
+    tpm__state_dispose(&got);
+
+    /* The second save goes to slot 1 and wins; the third back to 0. */
+    st.permanent_len = plen - 1;
+    CHECK_EQ(tpm__slots_save(fd, DISK_SIZE, &st), 0);
+    CHECK_EQ(gen_of(fd, 1), 2);
+    CHECK_EQ(gen_of(fd, 0), 1);
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), 0);
+    CHECK_EQ(got.permanent_len, plen - 1);
+    tpm__state_dispose(&got);
+    REQUIRE(pread(fd, before, sizeof(before), DISK_SIZE / 2) ==
+            (ssize_t)sizeof(before));
+    st.permanent_len = plen - 2;
+    CHECK_EQ(tpm__slots_save(fd, DISK_SIZE, &st), 0);
+    CHECK_EQ(gen_of(fd, 0), 3);
+    {
+        uint8_t after[DISK_SIZE / 2];
+
+        REQUIRE(pread(fd, after, sizeof(after), DISK_SIZE / 2) ==
+                (ssize_t)sizeof(after));
+        CHECK(!memcmp(before, after, sizeof(before)));  /* newest kept */
+    }
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), 0);
+    CHECK_EQ(got.permanent_len, plen - 2);
+    tpm__state_dispose(&got);
+
+    /* Tear the newest slot's bytes: the older one (generation 2) wins. */
+    REQUIRE(pwrite(fd, junk, sizeof(junk), 512 + 20) == 4);
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), 0);
+    CHECK_EQ(got.permanent_len, plen - 1);
+    tpm__state_dispose(&got);
+    /* The next save replaces the torn slot, not the good one. */
+    st.permanent_len = plen - 3;
+    CHECK_EQ(tpm__slots_save(fd, DISK_SIZE, &st), 0);
+    CHECK_EQ(gen_of(fd, 0), 3);
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), 0);
+    CHECK_EQ(got.permanent_len, plen - 3);
+    tpm__state_dispose(&got);
+
+    /* Both headers broken: refused, never taken for a blank disk. */
+    REQUIRE(pwrite(fd, junk, sizeof(junk), 4) == 4);
+    REQUIRE(pwrite(fd, junk, sizeof(junk), DISK_SIZE / 2 + 4) == 4);
+    CHECK_EQ(tpm__slots_load(fd, DISK_SIZE, &got), -EBADMSG);
+    CHECK(!got.permanent);
+
+    /* Too big for a slot; a device too small for two slots. */
+    st.volatile_ = big_vol;
+    st.volatile_len = sizeof(big_vol);
+    memset(big_vol, 0x5a, sizeof(big_vol));
+    CHECK_EQ(tpm__slots_save(fd, DISK_SIZE, &st), -ENOSPC);
+    st.volatile_ = NULL;
+    st.volatile_len = 0;
+    CHECK_EQ(tpm__slots_save(fd, 1024, &st), -ENOSPC);
+    CHECK_EQ(tpm__slots_load(fd, 1024, &got), -ENOSPC);
+    close(fd);
+    unlink(disk);
 }
 
 int main(void)
@@ -138,6 +233,8 @@ int main(void)
     CHECK_EQ(get_file(bad, sizeof(bad)), len);
     CHECK(!memcmp(bad, img, len));
     rmdir(tmp);
+
+    test_slots(dir, perm, sizeof(perm));
 
     unlink(path);
     rmdir(dir);

@@ -115,6 +115,8 @@ unsigned long pvr_sim_evtchn_notified(pvr_sim *s, uint32_t remote_port);
 
 /* The domain dies: getinfo reports it gone, @releaseDomain fires. */
 void pvr_sim_kill_domain(pvr_sim *s);
+/* What the relative xenstore path "domid" reads as (none by default). */
+int pvr_sim_xs_set_self(pvr_sim *s, uint32_t self);
 
 /* Grants: the guest grants us its frame gfn; corrupt either table. */
 int pvr_sim_gnttab_peer_grant(pvr_sim *s, uint64_t gfn, bool writable,

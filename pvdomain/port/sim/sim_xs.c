@@ -10,6 +10,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -120,6 +121,18 @@ static int mkpath_locked(pvr_sim *s, const char *path, const void *val,
         *slash = '/';
     }
     return node_set_locked(s, path, val, len);
+}
+
+int pvr_sim_xs_set_self(pvr_sim *s, uint32_t self)
+{
+    char val[16];
+    int rc;
+
+    snprintf(val, sizeof(val), "%u", self);
+    pthread_mutex_lock(&s->lock);
+    rc = node_set_locked(s, "domid", val, strlen(val));
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 static int sim_xs_read(pvr_port *p, const char *path, char **val_out,

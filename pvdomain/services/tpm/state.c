@@ -12,6 +12,16 @@
  * The file is replaced atomically: written to "<path>.tmp", fsync()ed,
  * renamed over the old one, then the directory is fsync()ed, so a crash
  * at any point leaves either the old or the new state, never a mix.
+ *
+ * On a block device (the paravisor domain's state disk) there is no
+ * rename, so the same bytes go into one of two slots, each half of the
+ * device: a 512-byte header, then the bytes.
+ *   8 bytes  magic "PVRSLOT\1"
+ *   8 bytes  generation (the newest valid slot wins)
+ *   4 bytes  length of the bytes, 4 bytes their CRC-32
+ *   4 bytes  CRC-32 of the 24 bytes before it
+ * A save overwrites the older slot and syncs, so a crash in the middle
+ * leaves the newer one intact.  A device of zeroes holds no state yet.
  */
 #include <config.h>
 
@@ -21,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,10 +167,215 @@ static int parse(const uint8_t *buf, size_t len, struct tpm_state *out)
     return 0;
 }
 
+/* ---- slots on a block device ---- */
+
+static const uint8_t slot_magic[8] = { 'P', 'V', 'R', 'S', 'L', 'O', 'T', 1 };
+
+#define SLOT_HDR      512u
+#define SLOT_HDR_USED 28u
+
+struct slot {
+    bool valid;
+    bool blank;             /* all zeroes: never written */
+    uint64_t gen;
+    uint32_t len;
+    uint32_t crc;
+};
+
+static void put64(uint8_t *p, uint64_t v)
+{
+    put32(p, v);
+    put32(p + 4, v >> 32);
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+    return get32(p) | ((uint64_t)get32(p + 4) << 32);
+}
+
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+    uint8_t *p = buf;
+
+    /* Bounded: every pass reads at least one byte or fails. */
+    while ( len > 0 )
+    {
+        ssize_t r = pread(fd, p, len, off);
+
+        if ( r < 0 && errno == EINTR )
+            continue;
+        if ( r <= 0 )
+            return r < 0 ? -errno : -EIO;
+        p += r;
+        off += r;
+        len -= r;
+    }
+    return 0;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+    const uint8_t *p = buf;
+
+    while ( len > 0 )
+    {
+        ssize_t r = pwrite(fd, p, len, off);
+
+        if ( r < 0 && errno == EINTR )
+            continue;
+        if ( r <= 0 )
+            return r < 0 ? -errno : -EIO;
+        p += r;
+        off += r;
+        len -= r;
+    }
+    return 0;
+}
+
+/* Half the device, in whole sectors; 0 if the device is too small. */
+static uint64_t slot_size(uint64_t dev_size)
+{
+    uint64_t half = (dev_size / 2) & ~(uint64_t)(SLOT_HDR - 1);
+
+    return half >= 2 * SLOT_HDR ? half : 0;
+}
+
+static int slot_header(int fd, uint64_t ssize, unsigned int i,
+                       struct slot *sl)
+{
+    uint8_t h[SLOT_HDR_USED];
+    unsigned int k;
+    int rc = pread_all(fd, h, sizeof(h), i * ssize);
+
+    memset(sl, 0, sizeof(*sl));
+    if ( rc )
+        return rc;
+    sl->blank = true;
+    for ( k = 0; k < sizeof(h); k++ )
+        if ( h[k] )
+            sl->blank = false;
+    if ( memcmp(h, slot_magic, sizeof(slot_magic)) ||
+         tpm__crc32(h, 24) != get32(h + 24) )
+        return 0;
+    sl->gen = get64(h + 8);
+    sl->len = get32(h + 16);
+    sl->crc = get32(h + 20);
+    sl->valid = sl->len > 0 && sl->len <= ssize - SLOT_HDR;
+    return 0;
+}
+
+/* The slot's bytes, if they match its header; NULL otherwise. */
+static uint8_t *slot_bytes(int fd, uint64_t ssize, unsigned int i,
+                           const struct slot *sl)
+{
+    uint8_t *buf = malloc(sl->len);
+
+    if ( buf && (pread_all(fd, buf, sl->len, i * ssize + SLOT_HDR) ||
+                 tpm__crc32(buf, sl->len) != sl->crc) )
+    {
+        free(buf);
+        buf = NULL;
+    }
+    return buf;
+}
+
+int tpm__slots_load(int fd, uint64_t dev_size, struct tpm_state *out)
+{
+    uint64_t ssize = slot_size(dev_size);
+    struct slot sl[2];
+    unsigned int i, tries;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if ( !ssize )
+        return -ENOSPC;
+    for ( i = 0; i < 2; i++ )
+        if ( (rc = slot_header(fd, ssize, i, &sl[i])) )
+            return rc;
+    if ( sl[0].blank && sl[1].blank )
+        return -ENOENT;
+    /* The newer slot first; if its bytes are torn, the older one. */
+    i = sl[1].valid && (!sl[0].valid || sl[1].gen > sl[0].gen);
+    for ( tries = 0; tries < 2; tries++, i ^= 1 )
+    {
+        uint8_t *buf;
+
+        if ( !sl[i].valid || !(buf = slot_bytes(fd, ssize, i, &sl[i])) )
+            continue;
+        rc = parse(buf, sl[i].len, out);
+        free(buf);
+        if ( rc == 0 )
+        {
+            if ( tries )
+                pvr_warn(COMP, "the newer slot is torn; using slot %u "
+                         "(generation %lu)", i, (unsigned long)sl[i].gen);
+            return 0;
+        }
+        tpm__state_dispose(out);
+    }
+    return -EBADMSG;
+}
+
+static int slots_write(int fd, uint64_t dev_size, const uint8_t *bytes,
+                       size_t len)
+{
+    uint64_t ssize = slot_size(dev_size), gen;
+    uint8_t h[SLOT_HDR] = { 0 };
+    struct slot sl[2];
+    unsigned int i;
+    int rc;
+
+    if ( !ssize || len == 0 || len > ssize - SLOT_HDR )
+        return -ENOSPC;
+    for ( i = 0; i < 2; i++ )
+    {
+        uint8_t *b;
+
+        if ( (rc = slot_header(fd, ssize, i, &sl[i])) )
+            return rc;
+        /* A torn slot is no slot: never overwrite the good one for it. */
+        if ( sl[i].valid && !(b = slot_bytes(fd, ssize, i, &sl[i])) )
+            sl[i].valid = false;
+        else if ( sl[i].valid )
+            free(b);
+    }
+    /* Overwrite the slot that does not hold the newest valid state. */
+    if ( sl[0].valid && sl[1].valid )
+        i = sl[0].gen > sl[1].gen;
+    else
+        i = sl[0].valid;
+    gen = (sl[i ^ 1].valid ? sl[i ^ 1].gen : 0) + 1;
+
+    memcpy(h, slot_magic, sizeof(slot_magic));
+    put64(h + 8, gen);
+    put32(h + 16, len);
+    put32(h + 20, tpm__crc32(bytes, len));
+    put32(h + 24, tpm__crc32(h, 24));
+    rc = pwrite_all(fd, bytes, len, i * ssize + SLOT_HDR);
+    if ( rc == 0 )
+        rc = pwrite_all(fd, h, sizeof(h), i * ssize);
+    if ( rc == 0 && fsync(fd) < 0 )
+        rc = -errno;
+    return rc;
+}
+
+static int dev_size(int fd, uint64_t *out)
+{
+    return ioctl(fd, BLKGETSIZE64, out) < 0 ? -errno : 0;
+}
+
+static bool is_blockdev(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 && S_ISBLK(sb.st_mode);
+}
+
 int tpm__state_load(const char *path, struct tpm_state *out)
 {
     uint8_t *buf = NULL;
     size_t len = 0;
+    uint64_t size;
     int fd, rc;
 
     memset(out, 0, sizeof(*out));
@@ -170,11 +387,23 @@ int tpm__state_load(const char *path, struct tpm_state *out)
             pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "open %s", path);
         return rc;
     }
-    rc = read_all(fd, &buf, &len);
-    close(fd);
-    if ( rc == 0 )
-        rc = parse(buf, len, out);
-    free(buf);
+    if ( is_blockdev(path) )
+    {
+        rc = dev_size(fd, &size);
+        if ( rc == 0 )
+            rc = tpm__slots_load(fd, size, out);
+        close(fd);
+        if ( rc == -ENOENT )
+            return rc;          /* a fresh state disk */
+    }
+    else
+    {
+        rc = read_all(fd, &buf, &len);
+        close(fd);
+        if ( rc == 0 )
+            rc = parse(buf, len, out);
+        free(buf);
+    }
     if ( rc )
     {
         tpm__state_dispose(out);
@@ -247,6 +476,28 @@ static size_t serialise(const struct tpm_state *st, uint8_t *buf)
     return off + 4;
 }
 
+static size_t serialised_max(const struct tpm_state *st)
+{
+    return sizeof(state_magic) + 4 + 16 + st->permanent_len +
+           st->volatile_len + 4;
+}
+
+int tpm__slots_save(int fd, uint64_t dev_size, const struct tpm_state *st)
+{
+    uint8_t *buf;
+    int rc;
+
+    if ( !st->permanent ||
+         st->permanent_len + st->volatile_len > STATE_MAX - 64 )
+        return -EINVAL;
+    buf = malloc(serialised_max(st));
+    if ( !buf )
+        return -ENOMEM;
+    rc = slots_write(fd, dev_size, buf, serialise(st, buf));
+    free(buf);
+    return rc;
+}
+
 int tpm__state_save(const char *path, const struct tpm_state *st)
 {
     char tmp[4096];
@@ -259,8 +510,25 @@ int tpm__state_save(const char *path, const struct tpm_state *st)
         return -EINVAL;
     if ( snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) )
         return -ENAMETOOLONG;
-    buf = malloc(sizeof(state_magic) + 4 + 16 + st->permanent_len +
-                 st->volatile_len + 4);
+    if ( is_blockdev(path) )
+    {
+        uint64_t size;
+
+        fd = open(path, O_RDWR | O_CLOEXEC);
+        if ( fd < 0 )
+            rc = -errno;
+        else
+        {
+            rc = dev_size(fd, &size);
+            if ( rc == 0 )
+                rc = tpm__slots_save(fd, size, st);
+            close(fd);
+        }
+        if ( rc )
+            pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "writing %s", path);
+        return rc;
+    }
+    buf = malloc(serialised_max(st));
     if ( !buf )
         return -ENOMEM;
     len = serialise(st, buf);

@@ -107,5 +107,8 @@ void pvr_tpm_destroy(pvr_tpm *t, bool save_volatile)
 
 void pvr_tpm_stats(const pvr_tpm *t, struct pvr_tpm_stats *out)
 {
-    *out = t->stats;
+    if ( t )
+        *out = t->stats;
+    else
+        memset(out, 0, sizeof(*out));
 }

@@ -80,6 +80,13 @@ int tpm__state_load(const char *path, struct tpm_state *out);
 /* Atomic replace: temp file, fsync, rename, fsync of the directory. */
 int tpm__state_save(const char *path, const struct tpm_state *st);
 void tpm__state_dispose(struct tpm_state *st);
+/*
+ * The two-slot layout used on a block device of dev_size bytes (state.c);
+ * exposed for the unit tests, which use a plain file.  load: -ENOENT on a
+ * device never written, -EBADMSG when no slot holds a valid state.
+ */
+int tpm__slots_load(int fd, uint64_t dev_size, struct tpm_state *out);
+int tpm__slots_save(int fd, uint64_t dev_size, const struct tpm_state *st);
 uint32_t tpm__crc32(const uint8_t *p, size_t len);
 
 /* ---- engine (engine.c) ---- */

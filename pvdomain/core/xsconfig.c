@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * pvdomaind's configuration from xenstore, for the paravisor domain.
+ *
+ * pvxl (as dom0) writes, before it unpauses the paravisor domain P:
+ *
+ *   /local/domain/P/paravisor/target     the guest's domid
+ *   /local/domain/P/paravisor/tpm        1 or 0
+ *   /local/domain/P/paravisor/tpm-state  the state disk (with tpm = 1)
+ *   /local/domain/P/paravisor/log-level  debug, info, warn or error
+ *
+ * and pvdomaind publishes "state" (and "error" when it cannot start) in
+ * the same directory.  The directory is dom0's; P may write under it.
+ * Only dom0 writes these nodes, but they are still checked as strictly
+ * as a command line: a bad value is an error naming the node.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/daemon.h"
+
+#define COMP "config"
+
+/* Read dir/name into buf; -ENOENT when absent, -E2BIG when too long. */
+static int read_node(pvr_port *p, const char *dir, const char *name,
+                     char *buf, size_t len)
+{
+    char path[PVR_XS_PATH_BUF];
+    size_t vlen = 0;
+    char *v;
+    int rc;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    rc = pvr_port_xs_read(p, path, &v, &vlen);
+    if ( rc )
+        return rc;
+    if ( vlen >= len || strlen(v) != vlen )
+        rc = -E2BIG;
+    else
+        memcpy(buf, v, vlen + 1);
+    free(v);
+    return rc;
+}
+
+static int parse_u32(const char *s, unsigned long max, uint32_t *out)
+{
+    char *end;
+    unsigned long v;
+
+    if ( s[0] < '0' || s[0] > '9' )
+        return -EINVAL;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if ( errno || *end || v > max )
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
+int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
+                       struct pvr_xs_config *xc, char *err, size_t errlen)
+{
+    char val[32];
+    uint32_t tpm;
+    int rc;
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); \
+                       return -EINVAL; } while ( 0 )
+
+    rc = pvr_port_xs_self_domid(p, &xc->self);
+    if ( rc )
+        FAIL("cannot read this domain's id from xenstore (%s)",
+             strerror(-rc));
+    snprintf(xc->dir, sizeof(xc->dir), PVR_XS_SELF_DIR_FMT, xc->self);
+
+    rc = read_node(p, xc->dir, "target", val, sizeof(val));
+    if ( rc == -ENOENT )
+        FAIL("%s/target is missing: this domain was not set up as a "
+             "paravisor (start it with pvxl create)", xc->dir);
+    if ( rc || parse_u32(val, 0x7fef, &cfg->domid) || cfg->domid == 0 ||
+         cfg->domid == xc->self )
+        FAIL("%s/target: want the guest's domain id, not '%s'", xc->dir,
+             rc ? "(unreadable)" : val);
+
+    rc = read_node(p, xc->dir, "tpm", val, sizeof(val));
+    if ( rc == -ENOENT )
+        strcpy(val, "0");
+    else if ( rc )
+        FAIL("%s/tpm: unreadable (%s)", xc->dir, strerror(-rc));
+    if ( parse_u32(val, 1, &tpm) )
+        FAIL("%s/tpm: want 1 or 0, not '%s'", xc->dir, val);
+
+    cfg->tpm_state = NULL;
+    if ( tpm )
+    {
+        rc = read_node(p, xc->dir, "tpm-state", xc->tpm_state,
+                       sizeof(xc->tpm_state));
+        if ( rc || xc->tpm_state[0] != '/' )
+            FAIL("%s/tpm-state: want the absolute path of the state disk "
+                 "(tpm is 1)", xc->dir);
+        cfg->tpm_state = xc->tpm_state;
+    }
+
+    rc = read_node(p, xc->dir, "log-level", val, sizeof(val));
+    if ( rc == 0 && pvr_log_parse_level(val, &cfg->log_level) )
+        FAIL("%s/log-level: want debug, info, warn or error, not '%s'",
+             xc->dir, val);
+    if ( rc && rc != -ENOENT )
+        FAIL("%s/log-level: unreadable (%s)", xc->dir, strerror(-rc));
+
+    cfg->xs_dir = xc->dir;
+    cfg->xs_config = true;
+    return 0;
+#undef FAIL
+}
+
+int pvr_config_publish_error(pvr_port *p, const char *dir, const char *msg)
+{
+    char path[PVR_XS_PATH_BUF];
+
+    snprintf(path, sizeof(path), "%s/error", dir);
+    return pvr_port_xs_write_str(p, path, msg);
+}
