@@ -12,7 +12,8 @@
 #
 # Products for the rest of the tree:
 #   GUEST_IMAGES    every guest image, relative to the build directory.
-#   GUEST_TPM_IMAGE, GUEST_TPM_NORESTART_IMAGE    the TPM test's two.
+#   GUEST_TPM_IMAGE, GUEST_TPM_NORESTART_IMAGE, GUEST_TPM_CRASH_IMAGE
+#                   the TPM test's three.
 #   GUEST_ALTP2M_IMAGE    the altp2m test's one.
 #   GUEST_ALTP2M_EXT_IMAGE    the altp2m-ext test's one.
 
@@ -66,8 +67,9 @@ include $(srcdir)/tests/guest/tpm/test.mk
 
 GUEST_TPM_IMAGE = tests/guest/tpm/test-hvm32-tpm
 GUEST_TPM_NORESTART_IMAGE = tests/guest/tpm/test-hvm32-tpm-norestart
+GUEST_TPM_CRASH_IMAGE = tests/guest/tpm/test-hvm32-tpm-crash
 guest_tpm_MAINS = tests/guest/tpm/main-restart.gobj \
-	tests/guest/tpm/main-norestart.gobj
+	tests/guest/tpm/main-norestart.gobj tests/guest/tpm/main-crash.gobj
 
 $(guest_tpm_OBJS) $(guest_tpm_MAINS): $(GUEST_COMMON_HDRS) $(guest_tpm_HDRS)
 
@@ -78,6 +80,10 @@ tests/guest/tpm/main-restart.gobj: tests/guest/tpm/main.c
 tests/guest/tpm/main-norestart.gobj: tests/guest/tpm/main.c
 	@$(MKDIR_P) $(@D)
 	$(GUEST_V_CC)$(GUEST_CC) $(GUEST_COMPILE_FLAGS) -DTPM_TEST_RESTART=0 \
+	    -c -o $@ $(srcdir)/tests/guest/tpm/main.c
+tests/guest/tpm/main-crash.gobj: tests/guest/tpm/main.c
+	@$(MKDIR_P) $(@D)
+	$(GUEST_V_CC)$(GUEST_CC) $(GUEST_COMPILE_FLAGS) -DTPM_TEST_RESTART=2 \
 	    -c -o $@ $(srcdir)/tests/guest/tpm/main.c
 
 tests/guest/tpm/test.stamp: tests/guest/tpm/test.mk \
@@ -100,6 +106,12 @@ $(GUEST_TPM_NORESTART_IMAGE): tests/guest/tpm/test.stamp $(GUEST_LDS) \
 	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
 	    $(GUEST_COMMON_OBJS) $(guest_tpm_OBJS) \
 	    tests/guest/tpm/main-norestart.gobj
+$(GUEST_TPM_CRASH_IMAGE): tests/guest/tpm/test.stamp $(GUEST_LDS) \
+		$(GUEST_COMMON_OBJS) $(guest_tpm_OBJS) \
+		tests/guest/tpm/main-crash.gobj
+	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
+	    $(GUEST_COMMON_OBJS) $(guest_tpm_OBJS) \
+	    tests/guest/tpm/main-crash.gobj
 
 # Host unit test of the code shared with the guest.
 check_PROGRAMS += tests/guest/tpm/unit
@@ -117,7 +129,8 @@ CLEANFILES += $(guest_tpm_OBJS) $(guest_tpm_MAINS) \
 dist_noinst_SCRIPTS += tests/guest/tpm/qemu-swtpm.test
 EXTRA_DIST += tests/guest/tpm/test.mk tests/guest/tpm/main.c \
 	tests/guest/tpm/checks.c tests/guest/tpm/neg.c \
-	tests/guest/tpm/restart.c tests/guest/tpm/bench.c \
+	tests/guest/tpm/restart.c tests/guest/tpm/crash.c \
+	tests/guest/tpm/bench.c \
 	tests/guest/tpm/tis.c tests/guest/tpm/tis.h \
 	tests/guest/tpm/tpm-test.h
 

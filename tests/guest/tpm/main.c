@@ -2,10 +2,13 @@
 /*
  * TPM 2.0 over the TIS (FIFO) MMIO interface at 0xFED40000.
  *
- * Built twice: test-hvm32-tpm (TPM_TEST_RESTART=1) runs every phase;
- * test-hvm32-tpm-norestart (TPM_TEST_RESTART=0) leaves out phase 7, so
- * that the same mix can run against QEMU's own TIS and swtpm.  The word
- * "norestart" on a Multiboot command line also leaves it out.
+ * Built three times: test-hvm32-tpm (TPM_TEST_RESTART=1) runs every
+ * phase; test-hvm32-tpm-norestart (TPM_TEST_RESTART=0) leaves out phase
+ * 7, so that the same mix can run against QEMU's own TIS and swtpm (the
+ * word "norestart" on a Multiboot command line also leaves it out);
+ * test-hvm32-tpm-crash (TPM_TEST_RESTART=2) runs phases 1-5, then
+ * crash.c's phase 7 (the paravisor dies mid-traffic and the TPM comes
+ * back reset, with its NV), then the cleanup.
  *
  * What it proves, one console line per check ("tpm: ...: ok"):
  * 1. probe: a TPM answers at 0xFED40000 (else SKIP), locality 0 is
@@ -47,7 +50,9 @@
 #error "build with -DTPM_TEST_RESTART=0 or 1"
 #endif
 
-#if TPM_TEST_RESTART
+#if TPM_TEST_RESTART == 2
+const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: crash)";
+#elif TPM_TEST_RESTART
 const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: restart)";
 #else
 const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: norestart)";
@@ -55,9 +60,18 @@ const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: norestart)";
 
 void test_main(void)
 {
-    bool restart = TPM_TEST_RESTART && !gtf_cmdline_has("norestart");
+    bool restart = TPM_TEST_RESTART == 1 && !gtf_cmdline_has("norestart");
     uint32_t did_vid;
 
+    if ( TPM_TEST_RESTART == 2 )
+    {
+        printk("tpm: phases: probe startup getrandom pcr16 nv crash\n");
+        if ( tpm_phase_probe(&did_vid) && tpm_phase_startup() &&
+             tpm_phase_random() && tpm_phase_pcr() && tpm_phase_nv() &&
+             tpm_phase_crash(did_vid) && tpm_phase_cleanup() )
+            gtf_success();
+        return;
+    }
     printk("tpm: phases: probe startup getrandom pcr16 nv neg%s bench\n",
            restart ? " restart" : "");
 

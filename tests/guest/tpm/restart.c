@@ -44,9 +44,8 @@ static const char *elapsed(uint64_t start, char *buf, size_t size)
     return buf;
 }
 
-/* Polls DID_VID until its validity is WANT_VALID; returns the value. */
-static bool wait_did_vid(bool want_valid, const char *state,
-                         uint32_t *did_vid_out)
+bool tpm_wait_did_vid(const char *phase, bool want_valid,
+                      const char *state, uint32_t *did_vid_out)
 {
     uint64_t start = rdtsc_ordered();
     uint32_t i, v = 0;
@@ -58,19 +57,19 @@ static bool wait_did_vid(bool want_valid, const char *state,
         if ( tis_did_vid_valid(v) == want_valid )
         {
             *did_vid_out = v;
-            tpm_ok("restart: TPM %s (DID_VID 0x%08x) after %u polls, %s",
-                   state, v, i, elapsed(start, buf, sizeof(buf)));
+            tpm_ok("%s: TPM %s (DID_VID 0x%08x) after %u polls, %s",
+                   phase, state, v, i, elapsed(start, buf, sizeof(buf)));
             return true;
         }
         if ( i % RESTART_PROGRESS == 0 )
-            printk("tpm: restart: still waiting for the TPM to be %s "
-                   "(DID_VID 0x%08x, %u polls, %s)\n", state, v, i,
+            printk("tpm: %s: still waiting for the TPM to be %s "
+                   "(DID_VID 0x%08x, %u polls, %s)\n", phase, state, v, i,
                    elapsed(start, buf, sizeof(buf)));
         gtf_udelay(RESTART_GAP_US);
     }
 
-    gtf_error("tpm: restart: TPM not %s after %u polls, %s (DID_VID "
-              "0x%08x)", state, RESTART_POLLS,
+    gtf_error("tpm: %s: TPM not %s after %u polls, %s (DID_VID "
+              "0x%08x)", phase, state, RESTART_POLLS,
               elapsed(start, buf, sizeof(buf)), v);
     return false;
 }
@@ -83,8 +82,8 @@ bool tpm_phase_restart(uint32_t did_vid)
     int rc;
 
     printk("tpm: waiting for TPM restart\n");
-    if ( !wait_did_vid(false, "gone", &v) ||
-         !wait_did_vid(true, "back", &v) )
+    if ( !tpm_wait_did_vid("restart", false, "gone", &v) ||
+         !tpm_wait_did_vid("restart", true, "back", &v) )
         return false;
     if ( v != did_vid )
     {

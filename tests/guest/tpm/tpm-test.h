@@ -55,6 +55,13 @@ bool tpm_phase_pcr(void);
 bool tpm_phase_nv(void);
 bool tpm_phase_negative(uint32_t did_vid);
 bool tpm_phase_restart(uint32_t did_vid);
+bool tpm_phase_crash(uint32_t did_vid);
+/*
+ * Polls DID_VID (bounded, at least 300 s) until its validity is
+ * WANT_VALID; "tpm: PHASE: TPM STATE ...: ok" or an Error (restart.c).
+ */
+bool tpm_wait_did_vid(const char *phase, bool want_valid,
+                      const char *state, uint32_t *did_vid_out);
 bool tpm_phase_bench(void);
 bool tpm_phase_cleanup(void);
 
