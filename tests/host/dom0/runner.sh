@@ -34,6 +34,9 @@ runner_uptime() {
 # check that the toolstack answers.
 xen_setup() {
     mkdir -p /var/log/xen /var/lib/xen /run/xen "$PVR_RUN"
+    # Every guest's PV console goes to /var/log/xen/console/guest-NAME.log
+    # (a paravisor domain's console is its only log); run_job keeps them.
+    echo "XENCONSOLED_TRACE=guest" >> /etc/default/xen
     timeout 120 /etc/init.d/xen start || {
         echo "/etc/init.d/xen start failed or timed out"
         return 1
@@ -78,6 +81,10 @@ run_job() {
         guests_destroy_all
     } > "$PVR_OUT/cleanup.log" 2>&1
     xl dmesg -c > "$PVR_OUT/xl-dmesg.log" 2>&1
+    for f in /var/log/xen/console/guest-*.log; do
+        [ -s "$f" ] && mv "$f" "$PVR_OUT/pvconsole-${f##*/guest-}"
+    done
+    rm -f /var/log/xen/console/guest-*.log
     pvr_record "\"type\":\"job-end\",\"job\":$(json_str "$job"),\
 \"rc\":$rc,\"seconds\":$(pvr_seconds $(( $(pvr_uptime_cs) - t0 )))"
     pvr_console "job $job: end"
