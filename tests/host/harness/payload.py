@@ -5,6 +5,8 @@
       bin/             the stage's bin/ (pvdomaind, pvdomainctl, ...)
       guest/<name>/    the stage's guest images
       guest/linux/     vmlinuz, initrd-tpm.img: the Linux test guest
+      paravisor/       the stage's paravisor domain image (vmlinuz,
+                       initrd.img, manifest.json), when it was built
       host/            dom0/, lib/, jobs/ of tests/host
       run.conf         shell variables: flight, jobs, timeouts
     /pvr/out           (share "pvrout", read-write; OUT/dom0 on the host)
@@ -52,7 +54,7 @@ def assemble(out: Path, stage: Path | None, images: Images, jobs: list[str],
     root.mkdir(parents=True)
     results.mkdir(parents=True)
     (root / "out").mkdir()
-    for sub in ("bin", "guest"):
+    for sub in ("bin", "guest", "paravisor"):
         src = stage / sub if stage else None
         if src and src.is_dir():
             shutil.copytree(src, root / sub, symlinks=True)
