@@ -34,7 +34,8 @@ static struct ioreq_region *find_region(pvr_ioreq_server *s,
     {
         struct ioreq_region *r = &s->region[i];
 
-        if ( r->space == sp && first >= r->base && last <= r->last )
+        if ( r->present && r->space == sp && first >= r->base &&
+             last <= r->last )
             return r;
     }
     return NULL;
@@ -152,6 +153,56 @@ static uint64_t dispatch_ptr(pvr_ioreq_server *s, struct ioreq_region *r,
     return 0;
 }
 
+/*
+ * A config-space access: addr is SBDF << 32 | register, count is 1
+ * (decode checked).  Xen never passes config data by pointer.
+ */
+static uint64_t dispatch_pci(pvr_ioreq_server *s, const pvr_ioreq_req *req)
+{
+    uint32_t sbdf = req->addr >> 32;
+    uint64_t reg = req->addr & 0xffffffffu;
+    struct ioreq_pci *f = NULL;
+    uint64_t v = 0;
+    unsigned int i;
+    int rc;
+
+    for ( i = 0; i < s->nr_pci && !f; i++ )
+        if ( s->pci[i].sbdf == sbdf )
+            f = &s->pci[i];
+    if ( !f )
+    {
+        /* No function served there: as an empty slot. */
+        s->stats.unclaimed++;
+        return req->read ? ones(req->size) : 0;
+    }
+    if ( req->data_is_ptr || reg + req->size > PVR_PCI_CFG_SIZE )
+    {
+        PVR_LOG_GUEST(COMP, "%s: config access %#lx size %u%s refused",
+                      f->name, (unsigned long)reg, req->size,
+                      req->data_is_ptr ? " by pointer" : "");
+        s->stats.invalid++;
+        return req->read ? ones(req->size) : 0;
+    }
+    s->stats.elements++;
+    if ( req->read )
+    {
+        rc = f->ops->read ? f->ops->read(f->opaque, reg, req->size, &v)
+                          : -EOPNOTSUPP;
+        if ( rc )
+        {
+            s->stats.dev_errors++;
+            return ones(req->size);
+        }
+        return v & ones(req->size);
+    }
+    rc = f->ops->write ? f->ops->write(f->opaque, reg, req->size,
+                                       req->data & ones(req->size))
+                       : -EOPNOTSUPP;
+    if ( rc )
+        s->stats.dev_errors++;
+    return 0;
+}
+
 uint64_t ioreq__dispatch(pvr_ioreq_server *s, const pvr_ioreq_req *req)
 {
     enum pvr_io_space sp;
@@ -172,9 +223,7 @@ uint64_t ioreq__dispatch(pvr_ioreq_server *s, const pvr_ioreq_req *req)
         /* No mapcache and no RTC here: acknowledge and move on. */
         return 0;
     default:
-        /* PCI config space: no PCI function is served yet. */
-        s->stats.unclaimed++;
-        return req->read ? ones(req->size) : 0;
+        return dispatch_pci(s, req);
     }
 
     first = last = req->addr;

@@ -81,7 +81,7 @@ struct pvr_ioreq_stats {
     uint64_t buffered;      /* buffered requests consumed */
     uint64_t elements;      /* device callbacks made */
     uint64_t invalid;       /* requests refused by validation */
-    uint64_t unclaimed;     /* valid, but in no region */
+    uint64_t unclaimed;     /* valid, but in no region or PCI function */
     uint64_t dev_errors;    /* device callbacks that failed */
     uint64_t spurious;      /* events with no READY slot */
 };
@@ -106,8 +106,49 @@ int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
                                 const char *name);
 
 /*
- * Claim every region's range in Xen: from now on the guest's accesses
- * there reach the server.  Call after the devices are ready.
+ * A region whose place the guest chooses (a PCI BAR): registered absent,
+ * before claiming, and placed with pvr_ioreq_server_move_region().
+ * *handle_out names it there.
+ */
+int pvr_ioreq_server_add_movable(pvr_ioreq_server *s, enum pvr_io_space sp,
+                                 uint64_t len, const pvr_io_ops *ops,
+                                 void *opaque, const char *name,
+                                 unsigned int *handle_out);
+
+/*
+ * Put a movable region at base (present) or take it out of service.
+ * Once the server is claimed this releases the old range in Xen and
+ * claims the new one; on failure the region is left absent.  -EEXIST:
+ * base overlaps another present region; -EINVAL: it wraps or is not
+ * movable.  Runs on the loop thread, also from a device callback (a
+ * guest's BAR write); logs failures of the hypervisor calls.
+ */
+int pvr_ioreq_server_move_region(pvr_ioreq_server *s, unsigned int handle,
+                                 bool present, uint64_t base);
+
+/*
+ * PCI functions.  Xen hands a config-space access to the server that
+ * claimed the function's SBDF (pvr_port_dm_map_pcidev) as an ioreq of
+ * type PCI_CONFIG whose address is SBDF << 32 | register.  The ops get
+ * the register (0 to PVR_PCI_CFG_SIZE - size) as the offset, one access
+ * of 1, 2 or 4 bytes at a time, possibly unaligned (the low bits of port
+ * 0xcfc).  A function nobody registered reads all-ones, as before.
+ */
+#define PVR_PCI_CFG_SIZE        4096u   /* extended space, via CF8 high bits */
+#define PVR_IOREQ_MAX_PCI       4
+#define PVR_PCI_SBDF(seg, bus, dev, fn) \
+    (((uint32_t)(seg) << 16) | ((uint32_t)(bus) << 8) | \
+     ((uint32_t)((dev) & 0x1f) << 3) | ((fn) & 7))
+
+/* Register function sbdf before claiming.  -EEXIST if already served. */
+int pvr_ioreq_server_add_pci(pvr_ioreq_server *s, uint32_t sbdf,
+                             const pvr_io_ops *ops, void *opaque,
+                             const char *name);
+
+/*
+ * Claim every region's range and every PCI function in Xen: from now on
+ * the guest's accesses there reach the server.  Call after the devices
+ * are ready.
  */
 int pvr_ioreq_server_enable(pvr_ioreq_server *s);
 

@@ -16,6 +16,16 @@ struct ioreq_region {
     void *opaque;
     const char *name;
     bool claimed;
+    bool present;                /* false: a movable region not placed */
+    bool movable;
+};
+
+struct ioreq_pci {
+    uint32_t sbdf;
+    const pvr_io_ops *ops;
+    void *opaque;
+    const char *name;
+    bool claimed;
 };
 
 struct pvr_ioreq_server {
@@ -37,6 +47,8 @@ struct pvr_ioreq_server {
 
     struct ioreq_region region[PVR_IOREQ_MAX_REGIONS];
     unsigned int nr_regions;
+    struct ioreq_pci pci[PVR_IOREQ_MAX_PCI];
+    unsigned int nr_pci;
 
     struct pvr_ioreq_stats stats;
 };

@@ -308,30 +308,162 @@ int pvr_ioreq_server_create(pvr_port *p, pvr_evmux *mux, uint32_t domid,
     return rc;
 }
 
-int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
-                                uint64_t base, uint64_t len,
-                                const pvr_io_ops *ops, void *opaque,
-                                const char *name)
+/* Does [base, last] in sp overlap a present region other than skip? */
+static bool overlaps(const pvr_ioreq_server *s, enum pvr_io_space sp,
+                     uint64_t base, uint64_t last,
+                     const struct ioreq_region *skip)
 {
-    struct ioreq_region *r;
     unsigned int i;
 
-    if ( s->claimed || len == 0 || base + len - 1 < base ||
-         (sp == PVR_IO_PIO && base + len - 1 > 0xffff) )
-        return -EINVAL;
     for ( i = 0; i < s->nr_regions; i++ )
     {
-        r = &s->region[i];
-        if ( r->space == sp && base <= r->last && base + len - 1 >= r->base )
-            return -EEXIST;
+        const struct ioreq_region *r = &s->region[i];
+
+        if ( r != skip && r->present && r->space == sp && base <= r->last &&
+             last >= r->base )
+            return true;
     }
+    return false;
+}
+
+static bool range_ok(enum pvr_io_space sp, uint64_t base, uint64_t len)
+{
+    return len != 0 && base + len - 1 >= base &&
+           (sp != PVR_IO_PIO || base + len - 1 <= 0xffff);
+}
+
+static int new_region(pvr_ioreq_server *s, enum pvr_io_space sp,
+                      uint64_t base, uint64_t len, const pvr_io_ops *ops,
+                      void *opaque, const char *name, bool movable)
+{
+    if ( s->claimed )
+        return -EINVAL;
+    if ( !movable && overlaps(s, sp, base, base + len - 1, NULL) )
+        return -EEXIST;
     if ( s->nr_regions == PVR_IOREQ_MAX_REGIONS )
         return -ENOSPC;
     s->region[s->nr_regions++] = (struct ioreq_region){
         .space = sp, .base = base, .last = base + len - 1,
         .ops = ops, .opaque = opaque, .name = name,
+        .present = !movable, .movable = movable,
     };
     return 0;
+}
+
+int pvr_ioreq_server_add_region(pvr_ioreq_server *s, enum pvr_io_space sp,
+                                uint64_t base, uint64_t len,
+                                const pvr_io_ops *ops, void *opaque,
+                                const char *name)
+{
+    if ( !range_ok(sp, base, len) )
+        return -EINVAL;
+    return new_region(s, sp, base, len, ops, opaque, name, false);
+}
+
+int pvr_ioreq_server_add_movable(pvr_ioreq_server *s, enum pvr_io_space sp,
+                                 uint64_t len, const pvr_io_ops *ops,
+                                 void *opaque, const char *name,
+                                 unsigned int *handle_out)
+{
+    int rc;
+
+    if ( !range_ok(sp, 0, len) )
+        return -EINVAL;
+    rc = new_region(s, sp, 0, len, ops, opaque, name, true);
+    if ( rc == 0 )
+        *handle_out = s->nr_regions - 1;
+    return rc;
+}
+
+static int claim_region(pvr_ioreq_server *s, struct ioreq_region *r,
+                        bool map)
+{
+    int rc;
+
+    rc = pvr_port_dm_map_io_range(s->port, s->domid, s->id,
+                                  r->space == PVR_IO_MMIO, r->base, r->last,
+                                  map);
+    /* A release fails harmlessly when the guest is already gone. */
+    if ( rc )
+        pvr_log_e(map ? PVR_LOG_ERROR : PVR_LOG_DEBUG, COMP, -rc,
+                  "%s %s %#lx-%#lx", map ? "claim" : "release", r->name,
+                  (unsigned long)r->base, (unsigned long)r->last);
+    else
+        r->claimed = map;
+    return rc;
+}
+
+int pvr_ioreq_server_move_region(pvr_ioreq_server *s, unsigned int handle,
+                                 bool present, uint64_t base)
+{
+    struct ioreq_region *r;
+    uint64_t len;
+    int rc;
+
+    if ( handle >= s->nr_regions || !s->region[handle].movable )
+        return -EINVAL;
+    r = &s->region[handle];
+    len = r->last - r->base + 1;
+    if ( present && !range_ok(r->space, base, len) )
+        return -EINVAL;
+    if ( present && overlaps(s, r->space, base, base + len - 1, r) )
+        return -EEXIST;
+    if ( r->present && r->base == base && present )
+        return 0;
+    if ( r->claimed )
+    {
+        rc = claim_region(s, r, false);
+        if ( rc )
+            return rc;
+    }
+    r->present = present;
+    r->base = base;
+    r->last = base + len - 1;
+    if ( !present || !s->claimed )
+        return 0;
+    rc = claim_region(s, r, true);
+    if ( rc )
+        r->present = false;
+    else
+        pvr_debug(COMP, "%s moved to %#lx", r->name, (unsigned long)base);
+    return rc;
+}
+
+int pvr_ioreq_server_add_pci(pvr_ioreq_server *s, uint32_t sbdf,
+                             const pvr_io_ops *ops, void *opaque,
+                             const char *name)
+{
+    unsigned int i;
+
+    if ( s->claimed )
+        return -EINVAL;
+    for ( i = 0; i < s->nr_pci; i++ )
+        if ( s->pci[i].sbdf == sbdf )
+            return -EEXIST;
+    if ( s->nr_pci == PVR_IOREQ_MAX_PCI )
+        return -ENOSPC;
+    s->pci[s->nr_pci++] = (struct ioreq_pci){
+        .sbdf = sbdf, .ops = ops, .opaque = opaque, .name = name,
+    };
+    return 0;
+}
+
+static int claim_pci(pvr_ioreq_server *s, struct ioreq_pci *f, bool map)
+{
+    int rc;
+
+    rc = pvr_port_dm_map_pcidev(s->port, s->domid, s->id, f->sbdf >> 16,
+                                (f->sbdf >> 8) & 0xff, (f->sbdf >> 3) & 0x1f,
+                                f->sbdf & 7, map);
+    if ( rc )
+        pvr_log_e(map ? PVR_LOG_ERROR : PVR_LOG_DEBUG, COMP, -rc,
+                  "%s PCI %04x:%02x:%02x.%u (%s)",
+                  map ? "claim" : "release", f->sbdf >> 16,
+                  (f->sbdf >> 8) & 0xff, (f->sbdf >> 3) & 0x1f, f->sbdf & 7,
+                  f->name);
+    else
+        f->claimed = map;
+    return rc;
 }
 
 int pvr_ioreq_server_enable(pvr_ioreq_server *s)
@@ -343,22 +475,26 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s)
     {
         struct ioreq_region *r = &s->region[i];
 
-        if ( r->claimed )
+        if ( r->claimed || !r->present )
             continue;
-        rc = pvr_port_dm_map_io_range(s->port, s->domid, s->id,
-                                      r->space == PVR_IO_MMIO, r->base,
-                                      r->last, true);
+        rc = claim_region(s, r, true);
         if ( rc )
-        {
-            pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "claim %s %#lx-%#lx",
-                      r->name, (unsigned long)r->base,
-                      (unsigned long)r->last);
             return rc;
-        }
-        r->claimed = true;
         pvr_info(COMP, "%s: %s %#lx-%#lx", r->name,
                  r->space == PVR_IO_MMIO ? "mmio" : "pio",
                  (unsigned long)r->base, (unsigned long)r->last);
+    }
+    for ( i = 0; i < s->nr_pci; i++ )
+    {
+        struct ioreq_pci *f = &s->pci[i];
+
+        if ( f->claimed )
+            continue;
+        rc = claim_pci(s, f, true);
+        if ( rc )
+            return rc;
+        pvr_info(COMP, "%s: PCI %04x:%02x:%02x.%u", f->name, f->sbdf >> 16,
+                 (f->sbdf >> 8) & 0xff, (f->sbdf >> 3) & 0x1f, f->sbdf & 7);
     }
     s->claimed = true;
     return 0;
@@ -395,15 +531,11 @@ static void quiesce(pvr_ioreq_server *s)
     unsigned int i, v, busy = 0, polls;
 
     for ( i = 0; i < s->nr_regions; i++ )
-    {
-        struct ioreq_region *r = &s->region[i];
-
-        if ( r->claimed &&
-             pvr_port_dm_map_io_range(s->port, s->domid, s->id,
-                                      r->space == PVR_IO_MMIO, r->base,
-                                      r->last, false) == 0 )
-            r->claimed = false;
-    }
+        if ( s->region[i].claimed )
+            claim_region(s, &s->region[i], false);
+    for ( i = 0; i < s->nr_pci; i++ )
+        if ( s->pci[i].claimed )
+            claim_pci(s, &s->pci[i], false);
     if ( !s->iopage )
         return;
     /* Bounded: QUIESCE_POLLS rounds of at most nr_vcpus slots each. */

@@ -6,7 +6,10 @@
  * Proves: sizes 1-8, rep counts with and without data_is_ptr, the
  * direction flag, port I/O reps staying on one port, accesses outside
  * any region, broken buffered pointers, and unknown types all complete
- * without hanging the vCPU, with the results Xen's semantics give.
+ * without hanging the vCPU, with the results Xen's semantics give; PCI
+ * config accesses reach the function registered for their SBDF (and
+ * only within its 4 KiB), and a movable region (a BAR) is claimed and
+ * released in Xen as it moves.
  * Cannot prove: timing against real Xen's ioreq state machine.
  */
 #include <config.h>
@@ -460,6 +463,114 @@ static void test_teardown(void)
     simstack_close(&st);
 }
 
+/* PCI config space by SBDF, and a region the guest moves (a BAR). */
+static void test_pci_and_movable(void)
+{
+    const uint32_t sbdf = PVR_PCI_SBDF(0, 0, 4, 0);
+    struct simstack st;
+    struct pvr_ioreq_stats stats;
+    struct dev cfg, bar;
+    pvr_ioreq_slot req;
+    unsigned int handle, ranges;
+    uint64_t v;
+
+    memset(&cfg, 0, sizeof(cfg));
+    memset(&bar, 0, sizeof(bar));
+    REQUIRE(simstack_open(&st, 1, PVR_BUFIOREQ_OFF, true) == 0);
+    CHECK_EQ(pvr_ioreq_server_add_pci(st.srv, sbdf, &dev_ops, &cfg, "pci"),
+             0);
+    CHECK_EQ(pvr_ioreq_server_add_pci(st.srv, sbdf, &dev_ops, &cfg, "pci"),
+             -EEXIST);
+    CHECK_EQ(pvr_ioreq_server_add_region(st.srv, PVR_IO_MMIO, BASE, 256,
+                                         &dev_ops, &cfg, "fixed"), 0);
+    CHECK_EQ(pvr_ioreq_server_add_movable(st.srv, PVR_IO_MMIO, 4096,
+                                          &dev_ops, &bar, "bar", &handle),
+             0);
+    /* Placed before claiming: claimed by enable. */
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle, true, 0xd0000000),
+             0);
+    CHECK_EQ(pvr_ioreq_server_enable(st.srv), 0);
+    pvr_sim_ioreq_servers(st.sim, &ranges);
+    CHECK_EQ(ranges, 3);
+    CHECK_EQ(pvr_ioreq_server_add_pci(st.srv, sbdf + 1, &dev_ops, &cfg,
+                                      "late"), -EINVAL);
+
+    /* Config accesses: register offsets, any alignment. */
+    req = (pvr_ioreq_slot){ .addr = ((uint64_t)sbdf << 32) | 0x3d,
+                            .data = 0xab, .size = 1, .count = 1,
+                            .type = PVR_IOREQ_TYPE_PCI_CONFIG };
+    CHECK_EQ(pvr_sim_io(st.sim, 0, &req), 0);
+    CHECK_EQ(cfg.reg[0x3d], 0xab);
+    req = (pvr_ioreq_slot){ .addr = ((uint64_t)sbdf << 32) | 0x3c,
+                            .size = 2, .count = 1,
+                            .flags = PVR_IOREQ_F_DIR_READ,
+                            .type = PVR_IOREQ_TYPE_PCI_CONFIG };
+    CHECK_EQ(pvr_sim_io(st.sim, 0, &req), 0);
+    CHECK_EQ(req.data, 0xab00);
+    CHECK_EQ(cfg.last_off, 0x3c);
+    /* Extended space reaches the device; past 4 KiB is refused. */
+    req.addr = ((uint64_t)sbdf << 32) | 0xffc;
+    req.size = 4;
+    CHECK_EQ(pvr_sim_io(st.sim, 0, &req), 0);
+    CHECK_EQ(cfg.last_off, 0xffc);
+    pvr_ioreq_server_stats(st.srv, &stats);
+    req.addr = ((uint64_t)sbdf << 32) | 0xffe;
+    CHECK_EQ(pvr_sim_io_raw(st.sim, pvr_ioreq_server_id(st.srv), 0, &req),
+             0);
+    CHECK_EQ(req.data, 0xffffffffULL);
+    CHECK_EQ(cfg.last_off, 0xffc);
+    req.addr = ((uint64_t)sbdf << 32) | 0x10;
+    req.flags |= PVR_IOREQ_F_DATA_IS_PTR;
+    CHECK_EQ(pvr_sim_io_raw(st.sim, pvr_ioreq_server_id(st.srv), 0, &req),
+             0);
+    CHECK_EQ(cfg.last_off, 0xffc);
+    {
+        struct pvr_ioreq_stats after;
+
+        pvr_ioreq_server_stats(st.srv, &after);
+        CHECK_EQ(after.invalid, stats.invalid + 2);
+    }
+    /* Another function on the same server: an empty slot. */
+    req = (pvr_ioreq_slot){ .addr = ((uint64_t)(sbdf + 8) << 32),
+                            .size = 4, .count = 1,
+                            .flags = PVR_IOREQ_F_DIR_READ,
+                            .type = PVR_IOREQ_TYPE_PCI_CONFIG };
+    CHECK_EQ(pvr_sim_io_raw(st.sim, pvr_ioreq_server_id(st.srv), 0, &req),
+             0);
+    CHECK_EQ(req.data, 0xffffffffULL);
+
+    /* The movable region: served where placed, moved, taken away. */
+    CHECK_EQ(pvr_sim_mmio_write(st.sim, 0, 0xd0000010, 4, 0x1234), 0);
+    CHECK_EQ(bar.reg[0x10], 0x34);
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle, true,
+                                          BASE + 128), -EEXIST);
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle, true,
+                                          0xfffffffffffff000ULL + 1),
+             -EINVAL);
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle + 1, true,
+                                          0xc0000000), -EINVAL);
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle, true, 0xc0000000),
+             0);
+    CHECK_EQ(pvr_sim_mmio_read(st.sim, 0, 0xd0000010, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffffULL);                     /* old place: null */
+    CHECK_EQ(pvr_sim_mmio_read(st.sim, 0, 0xc0000010, 4, &v), 0);
+    CHECK_EQ(v, 0x1234);
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle, false, 0), 0);
+    CHECK_EQ(pvr_sim_mmio_read(st.sim, 0, 0xc0000010, 4, &v), 0);
+    CHECK_EQ(v, 0xffffffffULL);
+    pvr_sim_ioreq_servers(st.sim, &ranges);
+    CHECK_EQ(ranges, 2);
+    /* A region placed at the fixed one's address is refused even absent. */
+    CHECK_EQ(pvr_ioreq_server_move_region(st.srv, handle, true, BASE),
+             -EEXIST);
+    /* Teardown releases the PCI function too. */
+    pvr_ioreq_server_destroy(st.srv);
+    st.srv = NULL;
+    pvr_sim_ioreq_servers(st.sim, &ranges);
+    CHECK_EQ(ranges, 0);
+    simstack_close(&st);
+}
+
 int main(void)
 {
     pvr_log_open(7, PVR_LOG_ERROR, 2);
@@ -471,5 +582,6 @@ int main(void)
     test_teardown_in_flight();
     test_abandon();
     test_teardown();
+    test_pci_and_movable();
     return check_result("test_ioreq");
 }
