@@ -143,6 +143,25 @@ int pvr_sim_altp2m_vcpu_view(pvr_sim *s, unsigned int vcpu,
                              uint16_t *view_out);
 unsigned long pvr_sim_altp2m_violations(pvr_sim *s);
 
+/*
+ * Interrupts the device model raised: every inject_msi call is counted,
+ * and the last PVR_SIM_MSI_LOG of them are kept (oldest first); ISA IRQ
+ * lines keep the level last set.  pvr_sim_msis() copies up to max
+ * entries into log_out (may be NULL) and returns the total ever injected.
+ */
+#define PVR_SIM_MSI_LOG 256
+struct pvr_sim_msi {
+    uint64_t addr;
+    uint32_t data;
+};
+unsigned long pvr_sim_msis(pvr_sim *s, struct pvr_sim_msi *log_out,
+                           unsigned int max, unsigned int *nr_out);
+/* How many injected MSIs carried exactly this address and data, ever. */
+unsigned long pvr_sim_msi_count(pvr_sim *s, uint64_t addr, uint32_t data);
+/* The level of ISA IRQ irq (0-15), and how often it was raised. */
+unsigned int pvr_sim_isa_irq_level(pvr_sim *s, uint8_t irq,
+                                   unsigned long *raised_out);
+
 /* Counters a leak test compares before and after. */
 struct pvr_sim_counts {
     unsigned int ioreq_servers;

@@ -236,10 +236,29 @@ static int sim_inject_msi(pvr_port *p, uint32_t domid, uint64_t addr,
                           uint32_t data)
 {
     pvr_sim *s = sim_of(p);
+    unsigned int i;
 
-    (void)addr;
-    (void)data;
-    return domid == s->domid && !s->dead ? 0 : -ESRCH;
+    if ( domid != s->domid || s->dead )
+        return -ESRCH;
+    pthread_mutex_lock(&s->lock);
+    s->msi_log[s->msis % PVR_SIM_MSI_LOG] =
+        (struct pvr_sim_msi){ addr, data };
+    s->msis++;
+    /* Distinct (address, data) pairs beyond the table are not counted. */
+    for ( i = 0; i < SIM_MAX_MSI_KEYS; i++ )
+    {
+        struct sim_msi_count *c = &s->msi_count[i];
+
+        if ( c->n == 0 )
+            *c = (struct sim_msi_count){ addr, data, 0 };
+        if ( c->addr == addr && c->data == data )
+        {
+            c->n++;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    return 0;
 }
 
 static int sim_set_isa_irq_level(pvr_port *p, uint32_t domid, uint8_t irq,
@@ -247,9 +266,66 @@ static int sim_set_isa_irq_level(pvr_port *p, uint32_t domid, uint8_t irq,
 {
     pvr_sim *s = sim_of(p);
 
-    (void)irq;
-    (void)level;
-    return domid == s->domid && !s->dead ? 0 : -ESRCH;
+    if ( domid != s->domid || s->dead )
+        return -ESRCH;
+    /* As XEN_DMOP_set_isa_irq_level: ISA IRQs 0-15 only. */
+    if ( irq > 15 )
+        return -EINVAL;
+    pthread_mutex_lock(&s->lock);
+    if ( level && !s->isa_level[irq] )
+        s->isa_raised[irq]++;
+    s->isa_level[irq] = level != 0;
+    pthread_mutex_unlock(&s->lock);
+    return 0;
+}
+
+unsigned long pvr_sim_msis(pvr_sim *s, struct pvr_sim_msi *log_out,
+                           unsigned int max, unsigned int *nr_out)
+{
+    unsigned long total, first;
+    unsigned int n = 0;
+
+    pthread_mutex_lock(&s->lock);
+    total = s->msis;
+    first = total > PVR_SIM_MSI_LOG ? total - PVR_SIM_MSI_LOG : 0;
+    if ( total - first > max )
+        first = total - max;
+    for ( ; log_out && first < total; first++ )
+        log_out[n++] = s->msi_log[first % PVR_SIM_MSI_LOG];
+    pthread_mutex_unlock(&s->lock);
+    if ( nr_out )
+        *nr_out = n;
+    return total;
+}
+
+unsigned long pvr_sim_msi_count(pvr_sim *s, uint64_t addr, uint32_t data)
+{
+    unsigned long n = 0;
+    unsigned int i;
+
+    pthread_mutex_lock(&s->lock);
+    for ( i = 0; i < SIM_MAX_MSI_KEYS; i++ )
+        if ( s->msi_count[i].n && s->msi_count[i].addr == addr &&
+             s->msi_count[i].data == data )
+            n = s->msi_count[i].n;
+    pthread_mutex_unlock(&s->lock);
+    return n;
+}
+
+unsigned int pvr_sim_isa_irq_level(pvr_sim *s, uint8_t irq,
+                                   unsigned long *raised_out)
+{
+    unsigned int level = 0;
+
+    pthread_mutex_lock(&s->lock);
+    if ( irq < 16 )
+    {
+        level = s->isa_level[irq];
+        if ( raised_out )
+            *raised_out = s->isa_raised[irq];
+    }
+    pthread_mutex_unlock(&s->lock);
+    return level;
 }
 
 void sim__dm_dispose(pvr_sim *s)

@@ -18,6 +18,7 @@
 #define SIM_MAX_NODES      1024
 #define SIM_MAX_WATCHES    64
 #define SIM_MAX_EVENTS     256
+#define SIM_MAX_MSI_KEYS   64
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -109,6 +110,16 @@ struct pvr_sim {
     struct sim_server server[SIM_MAX_SERVERS];
     unsigned int stranded;  /* vCPUs left waiting on a destroyed server */
     unsigned long notifies; /* notify() calls on bound ports, ever */
+
+    struct pvr_sim_msi msi_log[PVR_SIM_MSI_LOG];  /* a ring */
+    unsigned long msis;     /* inject_msi calls, ever */
+    struct sim_msi_count {
+        uint64_t addr;
+        uint32_t data;
+        unsigned long n;
+    } msi_count[SIM_MAX_MSI_KEYS];
+    uint8_t isa_level[16];
+    unsigned long isa_raised[16];
 
     struct sim_grant shared[SIM_MAX_GRANTS];     /* ours, to a peer */
     struct sim_grant peer[SIM_MAX_GRANTS];       /* a peer's, to us */
