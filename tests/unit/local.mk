@@ -12,7 +12,8 @@ PVR_TEST_LIBS = libpvrtest.a $(PVR_LIBS)
 
 PVR_UNIT_TESTS = tests/unit/test_port tests/unit/test_ioreq \
 	tests/unit/test_tis tests/unit/test_tpm tests/unit/test_state \
-	tests/unit/test_msg tests/unit/test_faults tests/unit/test_xsconfig
+	tests/unit/test_msg tests/unit/test_faults tests/unit/test_xsconfig \
+	tests/unit/test_nvme tests/unit/test_nvme_errors
 check_PROGRAMS += $(PVR_UNIT_TESTS)
 TESTS += $(PVR_UNIT_TESTS) tests/unit/test_daemon.sh
 dist_noinst_SCRIPTS += tests/unit/test_daemon.sh
@@ -35,3 +36,11 @@ tests_unit_test_xsconfig_SOURCES = tests/unit/test_xsconfig.c
 tests_unit_test_xsconfig_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_faults_SOURCES = tests/unit/test_faults.c
 tests_unit_test_faults_LDADD = $(PVR_TEST_LIBS)
+
+PVR_NVME_TEST_DRV = tests/unit/test_nvme_drv.c tests/unit/test_nvme_drv.h \
+	tests/unit/test_nvme_env.h
+tests_unit_test_nvme_SOURCES = tests/unit/test_nvme.c $(PVR_NVME_TEST_DRV)
+tests_unit_test_nvme_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_nvme_errors_SOURCES = tests/unit/test_nvme_errors.c \
+	$(PVR_NVME_TEST_DRV)
+tests_unit_test_nvme_errors_LDADD = $(PVR_TEST_LIBS)

@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Fetching commands from submission queues and posting completions.
+ *
+ * nvme__process() runs after every doorbell and every completion.  It
+ * walks the submission queues round-robin and fetches while a queue has
+ * entries and the pool has a free command (PVR_NVME_MAX_INFLIGHT), so
+ * one call does at most that many fetches per round, and rounds repeat
+ * only while they make progress against a tail the guest cannot move
+ * meanwhile.  A completion that finishes inside a fetch (a synchronous
+ * device) only asks for another round: calls never nest.
+ *
+ * A completion goes to its CQ if there is room, else waits on the CQ
+ * (holding its pool slot) until the guest moves the head.  Interrupts
+ * are raised once per CQ per call, after all completions are posted.
+ */
+#include <config.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "drivers/nvme/nvme_priv.h"
+
+static bool alive(const pvr_nvme *n)
+{
+    return (n->csts & (NVME_CSTS_RDY | NVME_CSTS_CFS)) == NVME_CSTS_RDY;
+}
+
+/* Write one CQE; dword 3, which holds the phase, lands last. */
+static int post(pvr_nvme *n, struct nvme_cq *cq, struct nvme_cmd *c)
+{
+    uint8_t e[NVME_CQE_SIZE];
+    uint64_t gpa = cq->base + (uint64_t)cq->tail * NVME_CQE_SIZE;
+    uint16_t status = c->status;
+    int rc;
+
+    nvme__put32(e, c->result);
+    nvme__put32(e + 4, 0);
+    nvme__put16(e + 8, c->sqhd);
+    nvme__put16(e + 10, c->sqid);
+    nvme__put16(e + 12, c->dw[0] >> 16);
+    nvme__put16(e + 14, (uint16_t)(status << 1) | cq->phase);
+    rc = pvr_port_guest_write(n->port, n->domid, gpa, e, 12);
+    if ( rc == 0 )
+        rc = pvr_port_guest_write(n->port, n->domid, gpa + 12, e + 12, 4);
+    if ( rc )
+        return rc;
+    if ( ++cq->tail == cq->size )
+    {
+        cq->tail = 0;
+        cq->phase = !cq->phase;
+    }
+    cq->irq_pending = true;
+    if ( c->sqid == 0 )
+        n->stats.admin_cmds++;
+    else
+        n->stats.io_cmds++;
+    n->stats.errors += status != 0;
+    return 0;
+}
+
+static bool cq_full(const struct nvme_cq *cq)
+{
+    return (cq->tail + 1) % cq->size == cq->head;
+}
+
+void nvme__complete(pvr_nvme *n, struct nvme_cmd *c)
+{
+    struct nvme_sq *sq = &n->sq[c->sqid];
+    struct nvme_cq *cq;
+
+    /* Its controller was reset or its SQ deleted: nobody to tell. */
+    if ( c->gen != n->gen || !sq->used || sq->gen != c->sq_gen ||
+         !alive(n) )
+    {
+        nvme__cmd_free(n, c);
+        return;
+    }
+    cq = &n->cq[sq->cqid];
+    if ( cq->wait || cq_full(cq) )
+    {
+        c->next = NULL;
+        if ( cq->wait_tail )
+            cq->wait_tail->next = c;
+        else
+            cq->wait = c;
+        cq->wait_tail = c;
+        return;
+    }
+    if ( post(n, cq, c) )
+        nvme__fatal(n, "completion queue entry not writable");
+    nvme__cmd_free(n, c);
+    n->kick = true;
+}
+
+void nvme__cq_drain(pvr_nvme *n, struct nvme_cq *cq)
+{
+    struct nvme_cmd *c;
+
+    /* Bounded by the pool: every waiting command holds a slot. */
+    while ( (c = cq->wait) != NULL && !cq_full(cq) && alive(n) )
+    {
+        cq->wait = c->next;
+        if ( !cq->wait )
+            cq->wait_tail = NULL;
+        if ( post(n, cq, c) )
+            nvme__fatal(n, "completion queue entry not writable");
+        nvme__cmd_free(n, c);
+    }
+}
+
+static void execute(pvr_nvme *n, struct nvme_cmd *c)
+{
+    uint16_t status;
+
+    if ( (c->dw[0] >> 8) & 0x3 )
+        status = NVME_SC_INVALID_FIELD | NVME_SC_DNR;   /* fused */
+    else if ( (c->dw[0] >> 14) & 0x3 )
+        status = NVME_SC_INVALID_FIELD | NVME_SC_DNR;   /* SGLs */
+    else if ( c->sqid == 0 )
+        status = nvme__admin(n, c);
+    else
+        status = nvme__io(n, c);
+    if ( status == NVME_PENDING )
+        return;
+    c->status = status;
+    nvme__complete(n, c);
+}
+
+/* Fetch and start what sq holds; false once nothing more can be taken. */
+static bool fetch_one(pvr_nvme *n, uint16_t qid)
+{
+    struct nvme_sq *sq = &n->sq[qid];
+    uint8_t raw[NVME_SQE_SIZE];
+    struct nvme_cmd *c;
+    unsigned int i;
+
+    if ( !sq->used || sq->head == sq->tail || !alive(n) )
+        return false;
+    c = nvme__cmd_alloc(n);
+    if ( !c )
+        return false;
+    if ( pvr_port_guest_read(n->port, n->domid,
+                             sq->base + (uint64_t)sq->head * NVME_SQE_SIZE,
+                             raw, sizeof(raw)) )
+    {
+        nvme__cmd_free(n, c);
+        nvme__fatal(n, "submission queue entry not readable");
+        return false;
+    }
+    /* The one copy: everything after this reads c->dw. */
+    for ( i = 0; i < ARRAY_SIZE(c->dw); i++ )
+        c->dw[i] = nvme__get32(raw + 4 * i);
+    sq->head = (sq->head + 1) % sq->size;
+    c->sqid = qid;
+    c->sqhd = sq->head;
+    c->gen = n->gen;
+    c->sq_gen = sq->gen;
+    execute(n, c);
+    return true;
+}
+
+void nvme__flush_irqs(pvr_nvme *n)
+{
+    unsigned int q;
+
+    for ( q = 0; q < NVME_NR_QUEUES; q++ )
+    {
+        struct nvme_cq *cq = &n->cq[q];
+
+        if ( !cq->used || !cq->irq_pending )
+            continue;
+        cq->irq_pending = false;
+        if ( cq->ien )
+            nvme__signal(n, cq->iv);
+    }
+}
+
+void nvme__process(pvr_nvme *n)
+{
+    unsigned int q, i, fetched;
+
+    if ( n->depth )
+    {
+        n->kick = true;
+        return;
+    }
+    n->depth++;
+    do
+    {
+        n->kick = false;
+        fetched = 0;
+        /*
+         * One command per queue per pass, round-robin; the passes end
+         * when no queue gives one (each pass fetches at least one, and
+         * the tails are fixed while we run).
+         */
+        for ( ;; )
+        {
+            unsigned int got = 0;
+
+            for ( i = 0; i < NVME_NR_QUEUES; i++ )
+            {
+                q = (n->rr + i) % NVME_NR_QUEUES;
+                got += fetch_one(n, q);
+            }
+            n->rr = (n->rr + 1) % NVME_NR_QUEUES;
+            fetched += got;
+            if ( !got )
+                break;
+        }
+    } while ( n->kick && fetched && alive(n) );
+    n->depth--;
+    nvme__flush_irqs(n);
+}
