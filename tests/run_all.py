@@ -7,7 +7,8 @@
    corpus replays, the guest test under plain QEMU);
 3. builds again with ASan and UBSan and runs make check there;
 4. runs make distcheck;
-5. boots Debian's Xen under QEMU and runs every tests/host job;
+5. builds the paravisor domain's image (make paravisor-image, cached),
+   boots Debian's Xen under QEMU and runs every tests/host job;
 6. builds the patched hypervisor (xen-patches/build, cached) and boots
    it with altp2m=1 for the jobs whose header says `# xen: patched`.
 
@@ -22,8 +23,27 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pvrtest import (Tally, build_and_check, distcheck,  # noqa: E402
-                     host_tests, log, prepare, xen_patches_tests)
+from pvrtest import (TOP, Tally, build_and_check, distcheck,  # noqa: E402
+                     host_tests, log, prepare, run, xen_patches_tests)
+
+
+def paravisor_image() -> Tally:
+    """make paravisor-image in build/ (cached by its inputs: the kernel
+    package, pvdomaind, pvinit, their libraries), so that stage-host puts
+    the image into the stage of both host flights; counted as one test."""
+    build = TOP / "build"
+    logfile = build / "run-all-logs" / "paravisor-image.log"
+    t0 = time.time()
+    rc = run(["make", "paravisor-image"], build, logfile)
+    secs = time.time() - t0
+    if rc:
+        lines = logfile.read_text(errors="replace").strip().splitlines()
+        log(f"paravisor image: FAIL ({secs:.0f} s): "
+            f"{(lines or ['no output'])[-1]}")
+        return Tally(failed=1, failures=[f"make paravisor-image (see "
+                                         f"{logfile})"])
+    log(f"paravisor image: pass ({secs:.0f} s)")
+    return Tally(passed=1)
 
 
 def main() -> int:
@@ -54,6 +74,7 @@ def main() -> int:
             "(use --keep-going)")
         total.skipped += 2
     else:
+        total.add(paravisor_image())
         total.add(host_tests(args.jobs))
         total.add(xen_patches_tests(args.jobs))
 

@@ -34,7 +34,8 @@ EXTRA_DIST += \
 	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs/tpm-bench.sh \
 	tests/host/jobs/altp2m-xtf.sh \
-	tests/host/jobs/altp2m-vmevent.sh
+	tests/host/jobs/altp2m-vmevent.sh \
+	tests/host/jobs/pvimage.sh
 
 # Test programs that run in dom0, staged into bin/ by stage-host.  They
 # call libxenctrl directly, so they exist only when configure found Xen.
@@ -50,4 +51,9 @@ tests_host_progs_pvr_altp2m_mon_SOURCES = \
 	tests/host/progs/altp2m-mon-views.c \
 	tests/guest/altp2m-ext/proto.h
 tests_host_progs_pvr_altp2m_mon_LDADD = $(XEN_LIBS)
+noinst_PROGRAMS += tests/host/progs/pvr-set-target
+HOST_STAGE_PROGS += tests/host/progs/pvr-set-target
+tests_host_progs_pvr_set_target_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tests_host_progs_pvr_set_target_SOURCES = tests/host/progs/set-target.c
+tests_host_progs_pvr_set_target_LDADD = $(XEN_LIBS)
 endif
