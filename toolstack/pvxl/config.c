@@ -240,22 +240,25 @@ static int read_actions(pvr_pvxl_config *cfg, XLU_Config *xlu,
 /* Paravisor keys make sense on HVM guests only. */
 static int check_type(pvr_pvxl_config *cfg, pvr_pvxl_err *err)
 {
-    unsigned int others;
-    int k;
+    unsigned int others = cfg->opts.given & ~(1u << PVR_PVXL_KEY_PARAVISOR);
+    char keys[256] = "";
+    size_t off = 0;
+    int k, n = 0;
 
-    if ( cfg->type == PVR_PVXL_TYPE_HVM )
+    if ( cfg->type == PVR_PVXL_TYPE_HVM || !cfg->opts.enabled )
         return 0;
-    if ( !cfg->opts.enabled )
-        return 0;
-    others = cfg->opts.given & ~(1u << PVR_PVXL_KEY_PARAVISOR);
     for ( k = 0; k < PVR_PVXL_KEY_COUNT; k++ )
-        if ( others & (1u << k) )
-            break;
-    pvxl__seterr(err, "%s: %s%s on a type=\"%s\" guest: a paravisor pairs "
+        if ( (others & (1u << k)) && off < sizeof(keys) )
+        {
+            off += (size_t)snprintf(keys + off, sizeof(keys) - off, "%s%s",
+                                    n ? ", " : "", pvr_pvxl_key_name(k));
+            n++;
+        }
+    pvxl__seterr(err, "%s: %s %s on a type=\"%s\" guest: a paravisor pairs "
                  "with HVM guests only (use type=\"hvm\", or paravisor=0 "
                  "to create it as xl would)", cfg->path,
-                 k < PVR_PVXL_KEY_COUNT ? pvr_pvxl_key_name(k) : "a paravisor",
-                 k < PVR_PVXL_KEY_COUNT ? " is set" : " (the default)",
+                 n ? keys : "a paravisor (the default)",
+                 n > 1 ? "are set" : n ? "is set" : "is asked for",
                  cfg->type == PVR_PVXL_TYPE_PV ? "pv" : "pvh");
     return -EINVAL;
 }
