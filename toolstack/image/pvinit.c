@@ -328,11 +328,12 @@ static void wait_state_disk(void)
 static void say_meminfo(void)
 {
     static const char *const keys[] = {
-        "MemTotal", "MemFree", "MemAvailable", "Shmem", "Slab",
-        "PageTables", "KernelStack",
+        "MemTotal", "MemFree", "MemAvailable", "Cached", "Shmem", "Slab",
+        "SReclaimable", "SUnreclaim", "KernelStack", "PageTables",
+        "VmallocUsed", "Percpu",
     };
     FILE *f = fopen("/proc/meminfo", "re");
-    char line[128], out[256], key[32];
+    char line[128], out[400], key[32];
     unsigned long kb;
     size_t len = 0, i;
 
