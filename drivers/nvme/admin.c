@@ -67,6 +67,7 @@ static uint16_t create_cq(pvr_nvme *n, struct nvme_cmd *c)
         .used = true, .phase = true, .ien = c->dw[11] & 2, .iv = iv,
         .size = size, .base = c->dw[6] | ((uint64_t)c->dw[7] << 32),
     };
+    nvme__cq_map(n, &n->cq[qid]);
     return NVME_SC_SUCCESS;
 }
 
@@ -88,6 +89,7 @@ static uint16_t create_sq(pvr_nvme *n, struct nvme_cmd *c)
         .base = c->dw[6] | ((uint64_t)c->dw[7] << 32),
         .gen = ++n->next_sq_gen,
     };
+    nvme__sq_map(n, &n->sq[qid]);
     n->cq[cqid].nr_sqs++;
     return NVME_SC_SUCCESS;
 }
@@ -120,7 +122,7 @@ static uint16_t delete_sq(pvr_nvme *n, struct nvme_cmd *c)
         pp = &w->next;
     }
     cq->nr_sqs--;
-    memset(&n->sq[qid], 0, sizeof(n->sq[qid]));
+    nvme__sq_free(n, &n->sq[qid]);
     return NVME_SC_SUCCESS;
 }
 
@@ -132,7 +134,7 @@ static uint16_t delete_cq(pvr_nvme *n, struct nvme_cmd *c)
         return BAD(NVME_SC_INVALID_QID);
     if ( n->cq[qid].nr_sqs )
         return BAD(NVME_SC_INVALID_DELETE);
-    memset(&n->cq[qid], 0, sizeof(n->cq[qid]));
+    nvme__cq_free(n, &n->cq[qid]);
     nvme__intx_update(n);
     return NVME_SC_SUCCESS;
 }

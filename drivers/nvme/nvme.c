@@ -118,6 +118,11 @@ void pvr_nvme_destroy(pvr_nvme *n)
         n->blk->ops->cancel_all(n->blk->be);
     for ( i = 0; n->cmds && i < PVR_NVME_MAX_INFLIGHT; i++ )
         free(n->cmds[i].bounce);
+    for ( i = 0; i < NVME_NR_QUEUES; i++ )
+    {
+        nvme__sq_free(n, &n->sq[i]);
+        nvme__cq_free(n, &n->cq[i]);
+    }
     free(n->cmds);
     free(n->page);
     free(n->zero_page);
@@ -127,6 +132,7 @@ void pvr_nvme_destroy(pvr_nvme *n)
 void pvr_nvme_stats(const pvr_nvme *n, struct pvr_nvme_stats *out)
 {
     *out = n->stats;
+    out->held = n->inflight;
 }
 
 uint64_t pvr_nvme_bar0(const pvr_nvme *n)

@@ -81,6 +81,7 @@ struct pvr_nvme_stats {
     uint64_t resets;            /* CC.EN 1 -> 0 */
     uint64_t bar_moves;         /* BAR0 placements */
     uint64_t orphans;           /* commands outliving a reset */
+    uint64_t held;              /* commands held now (a gauge) */
 };
 
 /*
@@ -98,7 +99,9 @@ int pvr_nvme_create(const struct pvr_nvme_config *cfg, pvr_nvme **out);
 int pvr_nvme_attach(pvr_nvme *n, pvr_ioreq_server *srv);
 
 /*
- * Cancel what the block device still holds (its cancel_all), then free.
+ * Cancel what the block device still holds (its cancel_all), unmap the
+ * queues, free.  Call after the IOREQ server is destroyed (no access
+ * can reach the controller any more) and before the port is closed.
  * Accepts NULL.  Does not touch guest memory.
  */
 void pvr_nvme_destroy(pvr_nvme *n);

@@ -117,6 +117,8 @@ struct nvme_sq {
     uint32_t size, head, tail;
     uint32_t gen;
     uint64_t base;
+    uint8_t *map;                   /* the queue mapped, or NULL */
+    unsigned int map_pages;
 };
 
 struct nvme_cq {
@@ -128,6 +130,8 @@ struct nvme_cq {
     uint32_t size, head, tail;
     unsigned int nr_sqs;
     uint64_t base;
+    uint8_t *map;                   /* the queue mapped, or NULL */
+    unsigned int map_pages;
     struct nvme_cmd *wait, *wait_tail;  /* completions waiting for room */
 };
 
@@ -213,6 +217,10 @@ void nvme__msix_unmasked(pvr_nvme *n);
 void nvme__intx_update(pvr_nvme *n);
 
 /* queue.c */
+void nvme__sq_map(pvr_nvme *n, struct nvme_sq *sq);
+void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq);
+void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq);
+void nvme__cq_free(pvr_nvme *n, struct nvme_cq *cq);
 void nvme__process(pvr_nvme *n);
 void nvme__complete(pvr_nvme *n, struct nvme_cmd *c);
 void nvme__cq_drain(pvr_nvme *n, struct nvme_cq *cq);

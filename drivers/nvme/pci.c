@@ -134,8 +134,10 @@ static void bar_update(pvr_nvme *n)
     rc = pvr_ioreq_server_move_region(n->srv, n->bar_handle, on, base);
     if ( rc )
     {
+        /* Overlapping another device, say: serve it nowhere. */
         PVR_LOG_GUEST(COMP, "BAR0 at %#lx not served: %s",
                       (unsigned long)base, strerror(-rc));
+        pvr_ioreq_server_move_region(n->srv, n->bar_handle, false, 0);
         return;
     }
     n->bar_mapped = on ? base : 0;

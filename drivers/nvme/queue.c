@@ -13,14 +13,78 @@
  * A completion goes to its CQ if there is room, else waits on the CQ
  * (holding its pool slot) until the guest moves the head.  Interrupts
  * are raised once per CQ per call, after all completions are posted.
+ *
+ * Queues are mapped once, when created, with one bounded foreign
+ * mapping each (at most 64 KiB for an I/O queue, 256 KiB for the admin
+ * SQ): a mapping per entry costs more than the command.  A queue whose
+ * memory cannot be mapped falls back to a copy through the port per
+ * entry, so that a bad address still fails where it is used (CFS).
+ * Entries are copied out of the mapping once, as from the port.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/log.h"
 #include "drivers/nvme/nvme_priv.h"
+
+#define QUEUE_MAX_PAGES ((4096 * NVME_SQE_SIZE) / NVME_PAGE)
+
+/* Map bytes at base for the queue; *map_out stays NULL on failure. */
+static void map_queue(pvr_nvme *n, uint64_t base, uint32_t bytes,
+                      int prot, uint8_t **map_out, unsigned int *pages_out)
+{
+    uint64_t gfns[QUEUE_MAX_PAGES] = { 0 };
+    int errs[QUEUE_MAX_PAGES];
+    unsigned int i, pages = (bytes + NVME_PAGE - 1) / NVME_PAGE;
+    void *addr = NULL;
+
+    *map_out = NULL;
+    *pages_out = 0;
+    if ( pages == 0 || pages > QUEUE_MAX_PAGES )
+        return;
+    for ( i = 0; i < pages; i++ )
+        gfns[i] = (base / NVME_PAGE) + i;
+    if ( pvr_port_fmem_map(n->port, n->domid, prot, pages, gfns, errs,
+                           &addr) )
+        return;
+    for ( i = 0; i < pages; i++ )
+        if ( errs[i] )
+        {
+            pvr_port_fmem_unmap(n->port, addr, pages);
+            return;
+        }
+    *map_out = addr;
+    *pages_out = pages;
+}
+
+void nvme__sq_map(pvr_nvme *n, struct nvme_sq *sq)
+{
+    map_queue(n, sq->base, sq->size * NVME_SQE_SIZE, PROT_READ, &sq->map,
+              &sq->map_pages);
+}
+
+void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq)
+{
+    map_queue(n, cq->base, cq->size * NVME_CQE_SIZE,
+              PROT_READ | PROT_WRITE, &cq->map, &cq->map_pages);
+}
+
+void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq)
+{
+    if ( sq->map )
+        pvr_port_fmem_unmap(n->port, sq->map, sq->map_pages);
+    memset(sq, 0, sizeof(*sq));
+}
+
+void nvme__cq_free(pvr_nvme *n, struct nvme_cq *cq)
+{
+    if ( cq->map )
+        pvr_port_fmem_unmap(n->port, cq->map, cq->map_pages);
+    memset(cq, 0, sizeof(*cq));
+}
 
 static bool alive(const pvr_nvme *n)
 {
@@ -41,11 +105,24 @@ static int post(pvr_nvme *n, struct nvme_cq *cq, struct nvme_cmd *c)
     nvme__put16(e + 10, c->sqid);
     nvme__put16(e + 12, c->dw[0] >> 16);
     nvme__put16(e + 14, (uint16_t)(status << 1) | cq->phase);
-    rc = pvr_port_guest_write(n->port, n->domid, gpa, e, 12);
-    if ( rc == 0 )
-        rc = pvr_port_guest_write(n->port, n->domid, gpa + 12, e + 12, 4);
-    if ( rc )
-        return rc;
+    if ( cq->map )
+    {
+        uint8_t *slot = cq->map + (size_t)cq->tail * NVME_CQE_SIZE;
+
+        memcpy(slot, e, 12);
+        /* The entry is complete before its phase bit says so. */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        memcpy(slot + 12, e + 12, 4);
+    }
+    else
+    {
+        rc = pvr_port_guest_write(n->port, n->domid, gpa, e, 12);
+        if ( rc == 0 )
+            rc = pvr_port_guest_write(n->port, n->domid, gpa + 12, e + 12,
+                                      4);
+        if ( rc )
+            return rc;
+    }
     if ( ++cq->tail == cq->size )
     {
         cq->tail = 0;
@@ -141,9 +218,11 @@ static bool fetch_one(pvr_nvme *n, uint16_t qid)
     c = nvme__cmd_alloc(n);
     if ( !c )
         return false;
-    if ( pvr_port_guest_read(n->port, n->domid,
-                             sq->base + (uint64_t)sq->head * NVME_SQE_SIZE,
-                             raw, sizeof(raw)) )
+    if ( sq->map )
+        memcpy(raw, sq->map + (size_t)sq->head * NVME_SQE_SIZE, sizeof(raw));
+    else if ( pvr_port_guest_read(n->port, n->domid, sq->base +
+                                  (uint64_t)sq->head * NVME_SQE_SIZE,
+                                  raw, sizeof(raw)) )
     {
         nvme__cmd_free(n, c);
         nvme__fatal(n, "submission queue entry not readable");

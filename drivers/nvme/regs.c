@@ -203,6 +203,8 @@ static void enable(pvr_nvme *n)
     n->sq[0] = (struct nvme_sq){
         .used = true, .size = sqs, .base = n->asq, .gen = ++n->next_sq_gen,
     };
+    nvme__cq_map(n, &n->cq[0]);
+    nvme__sq_map(n, &n->sq[0]);
     n->csts = NVME_CSTS_RDY;
 }
 
@@ -228,8 +230,11 @@ void nvme__reset(pvr_nvme *n)
             nvme__cmd_free(n, c);
         }
     }
-    memset(n->sq, 0, sizeof(n->sq));
-    memset(n->cq, 0, sizeof(n->cq));
+    for ( i = 0; i < NVME_NR_QUEUES; i++ )
+    {
+        nvme__sq_free(n, &n->sq[i]);
+        nvme__cq_free(n, &n->cq[i]);
+    }
     n->nr_aer = 0;
     n->intms = 0;
     n->csts = 0;

@@ -144,6 +144,13 @@ static void test_registers(void)
     CHECK_EQ(nvdrv_rd(&e.d, 0x1c, 4), 2);
     CHECK_EQ(nvdrv_disable(&e.d), 0);
     CHECK_EQ(nvdrv_enable(&e.d, 16), 0);
+    {
+        struct pvr_sim_counts sc;
+
+        /* One mapping per admin queue, held while enabled. */
+        pvr_sim_counts(e.st.sim, &sc);
+        CHECK_EQ(sc.fmem_mapped_pages, 2);
+    }
     CHECK_EQ(nvdrv_rd(&e.d, 0x24, 4), 0x000f000f);
     CHECK_EQ(nvdrv_rd(&e.d, 0x28, 8), e.d.q[0].sq);
     /* Normal shutdown: the device is flushed, SHST says complete. */
@@ -157,6 +164,13 @@ static void test_registers(void)
     }
     CHECK_EQ(nvdrv_disable(&e.d), 0);
     CHECK_EQ(nvdrv_rd(&e.d, 0x1c, 4), 0);
+    /* The admin queues were mapped while enabled, and are no more. */
+    {
+        struct pvr_sim_counts sc;
+
+        pvr_sim_counts(e.st.sim, &sc);
+        CHECK_EQ(sc.fmem_mapped_pages, 0);
+    }
     env_close(&e);
 }
 

@@ -99,8 +99,15 @@ static int wait_csts(struct nvdrv *d, uint32_t mask, uint32_t want)
     unsigned int i;
 
     for ( i = 0; i < 1000; i++ )
-        if ( (nvdrv_rd(d, 0x1c, 4) & mask) == want )
+    {
+        uint64_t v = nvdrv_rd(d, 0x1c, 4);
+
+        if ( (v & mask) == want )
             return 0;
+        /* Failed or gone: RDY will not come. */
+        if ( (v & 2) && want )
+            return -EIO;
+    }
     return -EIO;
 }
 

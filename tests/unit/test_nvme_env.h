@@ -43,8 +43,18 @@ static inline void env_open(struct env *e, unsigned int blk_flags,
 
 static inline void env_close(struct env *e)
 {
-    simstack_close(&e->st);
+    /* Accesses stop first; the controller unmaps through the port. */
+    pvr_ioreq_server_destroy(e->st.srv);
+    e->st.srv = NULL;
     pvr_nvme_destroy(e->n);
+    /* The controller's queue mappings went with it. */
+    {
+        struct pvr_sim_counts sc;
+
+        pvr_sim_counts(e->st.sim, &sc);
+        CHECK_EQ(sc.fmem_mapped_pages, 0);
+    }
+    simstack_close(&e->st);
     pvr_blk_mem_close(e->blk);
 }
 
