@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # make bench: figures, never thresholds.
 
-EXTRA_PROGRAMS = tests/bench/bench_ioreq tests/bench/bench_tpm
+EXTRA_PROGRAMS = tests/bench/bench_ioreq tests/bench/bench_tpm \
+	tests/bench/bench_nvme
 CLEANFILES += $(EXTRA_PROGRAMS)
 dist_noinst_SCRIPTS += tests/bench/run-bench
 EXTRA_DIST += tests/bench/README
@@ -10,6 +11,8 @@ tests_bench_bench_ioreq_SOURCES = tests/bench/bench_ioreq.c
 tests_bench_bench_ioreq_LDADD = $(PVR_TEST_LIBS)
 tests_bench_bench_tpm_SOURCES = tests/bench/bench_tpm.c
 tests_bench_bench_tpm_LDADD = $(PVR_TEST_LIBS)
+tests_bench_bench_nvme_SOURCES = tests/bench/bench_nvme.c $(PVR_NVME_TEST_DRV)
+tests_bench_bench_nvme_LDADD = $(PVR_TEST_LIBS)
 
 bench: $(EXTRA_PROGRAMS) pvdomaind pvdomainctl
 	builddir=$(abs_builddir) $(srcdir)/tests/bench/run-bench

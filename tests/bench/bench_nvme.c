@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * NVMe commands per second through the controller model on the sim, one
+ * core: a guest-side driver puts 4 KiB reads on its submission queues,
+ * rings each queue's doorbell once per batch, takes the completions
+ * from guest memory and rings the CQ head once per batch, as Linux's
+ * driver does under load.  Every doorbell is a full IOREQ round trip;
+ * every command is fetched, its PRP mapped, its data bounced and copied
+ * to the guest, its completion written and an MSI sent per CQ per batch.
+ *
+ * Run against the memory device and against a device that does nothing
+ * (PVR_BLK_MEM_NULL: no copy, no storage), so that the ratio shows how
+ * much of the time is the model's own.  Queue depth 1 (a doorbell pair
+ * per command) and 32, one queue and four.
+ */
+#include <config.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "drivers/nvme/nvme.h"
+#include "tests/unit/test_nvme_drv.h"
+
+#define SECTORS  (64 * 1024 * 2)        /* 64 MiB */
+#define QSIZE    256
+
+struct bench {
+    struct simstack st;
+    pvr_blkdev *blk;
+    pvr_nvme *n;
+    struct nvdrv d;
+    uint64_t buf[4][32];                /* a 4 KiB page per slot */
+};
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int open_bench(struct bench *b, unsigned int flags,
+                      unsigned int queues)
+{
+    struct pvr_nvme_config cfg = {
+        .sbdf = NVDRV_SBDF, .io_queues = 4, .serial = "BENCH",
+    };
+    unsigned int q, i;
+
+    memset(b, 0, sizeof(*b));
+    if ( simstack_open(&b->st, 1, PVR_BUFIOREQ_OFF, true) ||
+         pvr_blk_mem_open(SECTORS, 11, flags, &b->blk) )
+        return -1;
+    cfg.port = b->st.port;
+    cfg.domid = b->st.domid;
+    cfg.blk = b->blk;
+    if ( pvr_nvme_create(&cfg, &b->n) ||
+         pvr_nvme_attach(b->n, b->st.srv) ||
+         pvr_ioreq_server_enable(b->st.srv) ||
+         nvdrv_pci_setup(&b->d, &b->st, true) ||
+         nvdrv_enable(&b->d, 16) )
+        return -1;
+    for ( q = 1; q <= queues; q++ )
+    {
+        if ( nvdrv_create_pair(&b->d, q, QSIZE) )
+            return -1;
+        for ( i = 0; i < 32; i++ )
+            b->buf[q - 1][i] = nvdrv_alloc(&b->d, 1);
+    }
+    return 0;
+}
+
+static void close_bench(struct bench *b)
+{
+    pvr_ioreq_server_destroy(b->st.srv);
+    b->st.srv = NULL;
+    pvr_nvme_destroy(b->n);
+    simstack_close(&b->st);
+    pvr_blk_mem_close(b->blk);
+}
+
+/* Put depth reads on queue q and ring its doorbell once. */
+static void submit_batch(struct bench *b, unsigned int q, unsigned int depth,
+                         unsigned long *seq)
+{
+    struct nvdrv_q *nq = &b->d.q[q];
+    uint32_t sqe[16];
+    unsigned int i;
+
+    for ( i = 0; i < depth; i++ )
+    {
+        /* 4 KiB-aligned LBAs spread over the device. */
+        uint64_t lba = ((*seq)++ * 2654435761u % (SECTORS / 8)) * 8;
+
+        nvdrv_rw(sqe, false, lba, 8, b->buf[q - 1][i], 0);
+        sqe[0] |= (uint32_t)(nq->cid++) << 16;
+        memcpy(nvdrv_mem(&b->d, nq->sq + 64 * nq->sq_tail), sqe, 64);
+        nq->sq_tail = (nq->sq_tail + 1) % nq->size;
+    }
+    nvdrv_wr(&b->d, 0x1000 + 8 * q, 4, nq->sq_tail);
+}
+
+/* Take every completion on q and ring the head once; how many, bad. */
+static unsigned int reap_batch(struct bench *b, unsigned int q,
+                               unsigned int *bad)
+{
+    struct nvdrv_q *nq = &b->d.q[q];
+    unsigned int got = 0;
+
+    for ( ;; )
+    {
+        const uint8_t *e = nvdrv_mem(&b->d, nq->cq + 16 * nq->cq_head);
+        uint16_t hi = e[14] | (e[15] << 8);
+
+        if ( (hi & 1) != nq->phase || got == nq->size )
+            break;
+        *bad += (hi >> 1) != 0;
+        got++;
+        if ( ++nq->cq_head == nq->size )
+        {
+            nq->cq_head = 0;
+            nq->phase = !nq->phase;
+        }
+    }
+    if ( got )
+        nvdrv_wr(&b->d, 0x1000 + 8 * q + 4, 4, nq->cq_head);
+    return got;
+}
+
+static double run(unsigned int flags, unsigned int queues,
+                  unsigned int depth, unsigned long n, const char *what)
+{
+    struct bench b;
+    unsigned long done = 0, seq = 0;
+    unsigned int q, bad = 0;
+    double t0, secs;
+
+    if ( open_bench(&b, flags, queues) )
+    {
+        fprintf(stderr, "bench nvme: set-up failed\n");
+        exit(1);
+    }
+    t0 = now();
+    while ( done < n )
+    {
+        for ( q = 1; q <= queues; q++ )
+            submit_batch(&b, q, depth, &seq);
+        for ( q = 1; q <= queues; q++ )
+            done += reap_batch(&b, q, &bad);
+    }
+    secs = now() - t0;
+    close_bench(&b);
+    if ( bad || done < n )
+    {
+        fprintf(stderr, "bench nvme: %u commands failed\n", bad);
+        exit(1);
+    }
+    printf("bench nvme %-34s %9.0f cmds/s  (%lu in %.2f s, %.2f us each,"
+           " %.0f MB/s)\n", what, done / secs, done, secs,
+           secs * 1e6 / done, done * 4096.0 / secs / 1e6);
+    return done / secs;
+}
+
+int main(int argc, char **argv)
+{
+    unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 0) : 200000;
+    static const struct {
+        unsigned int queues, depth;
+        const char *name;
+    } shape[] = {
+        { 1, 1, "4K read, 1 queue, depth 1" },
+        { 1, 32, "4K read, 1 queue, depth 32" },
+        { 4, 32, "4K read, 4 queues, depth 32 each" },
+    };
+    unsigned int i;
+
+    pvr_log_open(1, PVR_LOG_ERROR, 2);
+    for ( i = 0; i < sizeof(shape) / sizeof(shape[0]); i++ )
+    {
+        char name[96];
+        double mem, null;
+
+        snprintf(name, sizeof(name), "%s, memory:", shape[i].name);
+        mem = run(0, shape[i].queues, shape[i].depth, n, name);
+        snprintf(name, sizeof(name), "%s, no-op:", shape[i].name);
+        null = run(PVR_BLK_MEM_NULL, shape[i].queues, shape[i].depth, n,
+                   name);
+        printf("bench nvme %-34s %9.2f (no-op / memory)\n",
+               shape[i].name, null / mem);
+    }
+    return 0;
+}
