@@ -41,7 +41,7 @@ static void test_defaults(void)
 {
     CHECK_EQ(pvr_pvxl_opts_init(&opts, "/img"), 0);
     CHECK_EQ(opts.enabled, 1);
-    CHECK_EQ(opts.memory_mib, 64);
+    CHECK_EQ(opts.memory_mib, 96);
     CHECK_EQ(opts.vcpus, 1);
     CHECK_EQ(opts.vtpm, 1);
     CHECK_EQ(opts.timeout_s, 120);

@@ -29,7 +29,7 @@ static const struct key_desc keys[PVR_PVXL_KEY_COUNT] = {
     [PVR_PVXL_KEY_PARAVISOR] = { "paravisor", KIND_BOOL, 0, 1,
         "0 or 1 (default 1)" },
     [PVR_PVXL_KEY_MEMORY] = { "paravisor_memory", KIND_LONG, 16, 1024,
-        "a whole number of MiB from 16 to 1024 (default 64)" },
+        "a whole number of MiB from 16 to 1024 (default 96)" },
     [PVR_PVXL_KEY_VCPUS] = { "paravisor_vcpus", KIND_LONG, 1, 8,
         "a whole number from 1 to 8 (default 1)" },
     [PVR_PVXL_KEY_KERNEL] = { "paravisor_kernel", KIND_PATH, 0, 0,

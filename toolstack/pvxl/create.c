@@ -158,6 +158,10 @@ static int spawn_monitor(pvr_pvxl_config *cfg, uint32_t g, uint32_t p)
         return c == 'R' ? 0 : -EIO;
     }
     close(pfd[0]);
+    /* A daemon: keep no descriptor of the caller's (a pipe it reads). */
+    for ( fd = 3; fd < 1024; fd++ )
+        if ( fd != pfd[1] )
+            close(fd);
     setsid();
     if ( chdir("/") )
         _exit(1);

@@ -82,7 +82,7 @@ typedef struct pvr_pvxl_opts {
     unsigned int given;        /* bit (1u << key) per key set by the cfg */
 } pvr_pvxl_opts;
 
-#define PVR_PVXL_MEMORY_DEFAULT 64
+#define PVR_PVXL_MEMORY_DEFAULT 96
 #define PVR_PVXL_TIMEOUT_DEFAULT 120
 #define PVR_PVXL_STATE_DIR "/var/lib/pvdomain"
 #define PVR_PVXL_RUN_DIR "/run/pvdomain"
