@@ -72,17 +72,24 @@ void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq)
               PROT_READ | PROT_WRITE, &cq->map, &cq->map_pages);
 }
 
+/* Tried twice: a transient failure must not leave the queue mapped. */
+static void unmap_queue(pvr_nvme *n, uint8_t *map, unsigned int pages)
+{
+    if ( map && pvr_port_fmem_unmap(n->port, map, pages) &&
+         pvr_port_fmem_unmap(n->port, map, pages) )
+        pvr_err(COMP, "a queue mapping of %u pages could not be released",
+                pages);
+}
+
 void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq)
 {
-    if ( sq->map )
-        pvr_port_fmem_unmap(n->port, sq->map, sq->map_pages);
+    unmap_queue(n, sq->map, sq->map_pages);
     memset(sq, 0, sizeof(*sq));
 }
 
 void nvme__cq_free(pvr_nvme *n, struct nvme_cq *cq)
 {
-    if ( cq->map )
-        pvr_port_fmem_unmap(n->port, cq->map, cq->map_pages);
+    unmap_queue(n, cq->map, cq->map_pages);
     memset(cq, 0, sizeof(*cq));
 }
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "drivers/nvme/nvme_priv.h"
 #include "tests/unit/test_nvme_drv.h"
 
 void *nvdrv_mem(struct nvdrv *d, uint64_t gpa)
@@ -36,8 +37,18 @@ static int cfg_io(struct nvdrv *d, unsigned int reg, unsigned int size,
         .flags = read ? PVR_IOREQ_F_DIR_READ : 0,
         .type = PVR_IOREQ_TYPE_PCI_CONFIG,
     };
-    int rc = pvr_sim_io(d->st->sim, 0, &req);
+    uint64_t v = 0;
+    int rc;
 
+    if ( d->direct )
+    {
+        if ( !read )
+            return nvme__cfg_write(d->direct, reg, size, *val);
+        rc = nvme__cfg_read(d->direct, reg, size, &v);
+        *val = rc ? 0xffffffffu : v;
+        return rc;
+    }
+    rc = pvr_sim_io(d->st->sim, 0, &req);
     if ( read )
         *val = req.data;
     return rc < 0 ? rc : 0;
@@ -59,14 +70,20 @@ uint64_t nvdrv_rd(struct nvdrv *d, unsigned int off, unsigned int size)
 {
     uint64_t v = ~0ULL;
 
-    pvr_sim_mmio_read(d->st->sim, 0, d->bar + off, size, &v);
+    if ( d->direct )
+        nvme__bar_read(d->direct, off, size, &v);
+    else
+        pvr_sim_mmio_read(d->st->sim, 0, d->bar + off, size, &v);
     return v;
 }
 
 void nvdrv_wr(struct nvdrv *d, unsigned int off, unsigned int size,
               uint64_t val)
 {
-    pvr_sim_mmio_write(d->st->sim, 0, d->bar + off, size, val);
+    if ( d->direct )
+        nvme__bar_write(d->direct, off, size, val);
+    else
+        pvr_sim_mmio_write(d->st->sim, 0, d->bar + off, size, val);
 }
 
 int nvdrv_pci_setup(struct nvdrv *d, struct simstack *st, bool msix)

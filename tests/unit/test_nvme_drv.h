@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/nvme/nvme.h"
 #include "tests/common/simstack.h"
 
 #define NVDRV_SBDF     PVR_PCI_SBDF(0, 0, 5, 0)
@@ -27,6 +28,9 @@ struct nvdrv_q {
 
 struct nvdrv {
     struct simstack *st;
+    /* Set: reach this controller's config and BAR0 ops directly, not
+     * through the IOREQ path (fault injection into the model alone). */
+    pvr_nvme *direct;
     uint64_t bar;
     uint64_t next_gfn, last_gfn;
     struct nvdrv_q q[NVDRV_MAX_Q];

@@ -41,6 +41,9 @@ static inline void env_open(struct env *e, unsigned int blk_flags,
     REQUIRE(nvdrv_pci_setup(&e->d, &e->st, msix) == 0);
 }
 
+/* Pages a failed unmap may leave mapped (fault injection only). */
+static unsigned int env_leak_allowed;
+
 static inline void env_close(struct env *e)
 {
     /* Accesses stop first; the controller unmaps through the port. */
@@ -52,7 +55,7 @@ static inline void env_close(struct env *e)
         struct pvr_sim_counts sc;
 
         pvr_sim_counts(e->st.sim, &sc);
-        CHECK_EQ(sc.fmem_mapped_pages, 0);
+        CHECK(sc.fmem_mapped_pages <= env_leak_allowed);
     }
     simstack_close(&e->st);
     pvr_blk_mem_close(e->blk);
