@@ -329,15 +329,16 @@ static int slots_write(int fd, uint64_t dev_size, const uint8_t *bytes,
         return -ENOSPC;
     for ( i = 0; i < 2; i++ )
     {
-        uint8_t *b;
-
         if ( (rc = slot_header(fd, ssize, i, &sl[i])) )
             return rc;
         /* A torn slot is no slot: never overwrite the good one for it. */
-        if ( sl[i].valid && !(b = slot_bytes(fd, ssize, i, &sl[i])) )
-            sl[i].valid = false;
-        else if ( sl[i].valid )
+        if ( sl[i].valid )
+        {
+            uint8_t *b = slot_bytes(fd, ssize, i, &sl[i]);
+
+            sl[i].valid = b != NULL;
             free(b);
+        }
     }
     /* Overwrite the slot that does not hold the newest valid state. */
     if ( sl[0].valid && sl[1].valid )
