@@ -72,6 +72,29 @@ static int check_free_name(pvr_pvxl *px, const char *name,
     return -EEXIST;
 }
 
+/*
+ * blkback serves the state disk file through a loop device, which the
+ * block hotplug script finds with losetup -f: without the loop driver it
+ * fails ("Failed to find an unused loop device") or times out after the
+ * paravisor domain was built.  Where no udev/systemd made the module load
+ * on demand, load it here, or say what is missing before creating
+ * anything.
+ */
+static int check_loop(pvr_pvxl_err *err)
+{
+    char *argv[] = { (char *)"modprobe", (char *)"-q", (char *)"loop", NULL };
+
+    if ( !access("/dev/loop-control", F_OK) )
+        return 0;
+    if ( !pvxl__run(argv) && !access("/dev/loop-control", F_OK) )
+        return 0;
+    pvxl__seterr(err, "checks: the state disk needs the loop driver in dom0 "
+                 "(blkback serves a file through a loop device) and "
+                 "/dev/loop-control is missing: modprobe loop, or set "
+                 "paravisor_vtpm=0");
+    return -ENODEV;
+}
+
 static int checks(pvr_pvxl *px, const pvr_pvxl_config *cfg,
                   const char *disk, pvr_pvxl_err *err)
 {
@@ -99,6 +122,9 @@ static int checks(pvr_pvxl *px, const pvr_pvxl_config *cfg,
     }
     if ( !cfg->opts.vtpm )
         return 0;
+    r = check_loop(err);
+    if ( r )
+        return r;
     snprintf(dir, sizeof(dir), "%s", disk);
     slash = strrchr(dir, '/');
     if ( slash && slash != dir )
