@@ -11,15 +11,16 @@
 # configuration in xenstore and fails with its own error; pvinit then
 # powers the domain off, and the domain goes away by itself (on_crash and
 # on_reboot are "preserve", so a panic or a triple fault is told apart
-# from a power-off).  The run step
-# does the boot and keeps the console; the steps after it read the logs.
-# Then the same boot is tried with less memory until it fails, and the
-# image sizes, boot times and memory figures are recorded.
+# from a power-off).  The run step does the boot and keeps the console;
+# the steps after it read the logs.  The image sizes, boot times and
+# memory figures are recorded, then the same boot is tried with less
+# memory until it fails.
 #
-# With the paired-guest configuration (the contract's xenstore nodes,
-# written here by hand as pvxl would, with tpm = 0 and the target an XTF
-# guest created paused; set_target by pvr-set-target), pvdomaind in the
-# paravisor domain must publish state = ready.
+# Paired (the contract's xenstore nodes, written here by hand as pvxl
+# would, the target an XTF guest created paused, set_target by
+# pvr-set-target), with tpm = 0 and with tpm = 1 on a blkback state disk:
+# pvdomaind in the paravisor domain must publish state = ready, and leave
+# when the guest is destroyed.
 
 IMG=/pvr/paravisor
 NAME=pvimage-test
@@ -315,7 +316,7 @@ pair_setup() {
     dir=/local/domain/$p/paravisor
     xenstore-write "/local/domain/$g/paravisor/domid" "$p" &&
         xenstore-chmod "/local/domain/$g/paravisor/domid" n0 "r$g" "r$p" &&
-        xenstore-mkdir "$dir" && xenstore-chmod "$dir" n0 "b$p" &&
+        xenstore-write "$dir" "" && xenstore-chmod "$dir" n0 "b$p" &&
         xenstore-write "$dir/target" "$g" "$dir/tpm" "$PAIR_TPM" \
             "$dir/log-level" info &&
         { [ "$PAIR_TPM" = 0 ] ||
@@ -407,7 +408,7 @@ step devices-found check_devices
 step pvdomaind-started check_pvdomaind
 step powered-off check_poweroff
 step figures record_figures
+step --timeout 2400 memory-floor memory_floor
 step --timeout 600 xenstore-config-ready xs_config_ready 0
 step --timeout 600 xenstore-config-tpm xs_config_ready 1
-step --timeout 2400 memory-floor memory_floor
 step --always cleanup pvimage_cleanup
