@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
-"""The demo: from a fresh Debian 12 as root, build pvdomaind, boot Xen 4.17
-and Debian's dom0 under QEMU, start a stock Linux HVM guest with its
-paravisor (pvdomaind in dom0, serving a TPM 2.0 through an IOREQ server),
-and show what the guest sees of its vTPM.  It is the harness job
-tpm-linux; its assertions run too, and a failure makes this exit 1."""
+"""The demo: from a fresh Debian 12 as root, build pvdomaind, pvxl and the
+paravisor domain's image, boot Xen 4.17 and Debian's dom0 under QEMU, and
+run `pvxl create guest.cfg` for a stock Linux HVM guest: the guest and
+its paravisor domain (a PVH stub domain running pvdomaind, with target
+privilege over the guest, serving a TPM 2.0 through an IOREQ server)
+come up as a pair, and the guest shows what it sees of its vTPM.  It is
+the harness job pvxl-tpm; its assertions run too, and a failure makes
+this exit 1."""
 from __future__ import annotations
 
 import sys
@@ -12,15 +15,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pvrtest import TOP, build_and_check, host_tests, log, prepare  # noqa
+from run_all import paravisor_image  # noqa: E402
 
-JOB = "tpm-linux"
+JOB = "pvxl-tpm"
 
 
 def show(out: Path) -> None:
-    console = out / "dom0" / JOB / "tpm-linux.console.log"
-    daemon = out / "dom0" / JOB / "pvdomaind.log"
-    for title, path in (("the guest's console", console),
-                        ("pvdomaind in dom0", daemon)):
+    job = out / "dom0" / JOB
+    for title, path in (
+            ("pvxl create (the XTF-style TPM guest)", job / "create.log"),
+            ("pvxl list", job / "list.txt"),
+            ("the Linux guest's console", job / "pvxl-linux.console.log"),
+            ("its paravisor domain's console",
+             job / "pvconsole-pvxl-linux-paravisor.log"),
+            ("figures", job / "figures.log")):
         print(f"\n===== {title} ({path}) =====")
         try:
             print(path.read_text(errors="replace").rstrip())
@@ -31,6 +39,8 @@ def show(out: Path) -> None:
 def main() -> int:
     prepare()
     t = build_and_check("build", ["--enable-werror"], {}, check=False)
+    if not t.failed:
+        t.add(paravisor_image())
     if t.failed:
         print("\n".join(t.failures))
         return 1

@@ -37,6 +37,9 @@ xen_setup() {
     # Every guest's PV console goes to /var/log/xen/console/guest-NAME.log
     # (a paravisor domain's console is its only log); run_job keeps them.
     echo "XENCONSOLED_TRACE=guest" >> /etc/default/xen
+    # A file-backed PV disk (the paravisor's state disk) needs loop and
+    # blkback; with no udev here nothing loads them on demand.
+    modprobe -a loop xen-blkback || echo "modprobe loop xen-blkback failed"
     timeout 120 /etc/init.d/xen start || {
         echo "/etc/init.d/xen start failed or timed out"
         return 1

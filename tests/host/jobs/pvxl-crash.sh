@@ -32,6 +32,7 @@ crash_run() {
     rm -f "$STATE_DIR/$NAME.state"
     mkdir -p "$STATE_DIR"
     cfg=$(xtf_guest_cfg "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-crash" \
+        "paravisor_memory = 96" \
         "paravisor_kernel = \"$PV_IMAGE/vmlinuz\"" \
         "paravisor_ramdisk = \"$PV_IMAGE/initrd.img\"" \
         "paravisor_state_disk = \"$STATE_DIR/$NAME.state\"") ||

@@ -25,6 +25,7 @@ PV_IMAGE=/pvr/paravisor
 # pvxl_cfg_lines NAME: the paravisor keys every pair of this job uses.
 pvxl_cfg_lines() {
     printf '%s\n' \
+        "paravisor_memory = 96" \
         "paravisor_kernel = \"$PV_IMAGE/vmlinuz\"" \
         "paravisor_ramdisk = \"$PV_IMAGE/initrd.img\"" \
         "paravisor_state_disk = \"$STATE_DIR/$1.state\""
