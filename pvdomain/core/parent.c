@@ -58,6 +58,9 @@ struct parent {
     uint32_t nr_vcpus;
     struct timespec start;
     char xs_dir[64];
+    char guest_dir[40];             /* /local/domain/<guest> */
+    const char *watch_path;         /* what tells us the guest died */
+    const char *step;               /* setup's current step, for errors */
 };
 
 /* ---- readiness in xenstore ---- */
@@ -451,16 +454,27 @@ static int setup(struct parent *pa)
     int rc;
 
     snprintf(pa->xs_dir, sizeof(pa->xs_dir), "%s", pa->cfg->xs_dir);
+    snprintf(pa->guest_dir, sizeof(pa->guest_dir), "/local/domain/%u",
+             pa->cfg->domid);
+    pa->watch_path = "@releaseDomain";
     clock_gettime(CLOCK_MONOTONIC, &pa->start);
+    pa->step = "opening the hypervisor interfaces";
     rc = pvr_daemon_open_port(pa->cfg, &pa->port);
     if ( rc )
+    {
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "opening the %s backend",
+                  pa->cfg->backend);
         return rc;
+    }
+    pa->step = "the guest's domain info";
     rc = pvr_port_domctl_getinfo(pa->port, pa->cfg->domid, &info);
     if ( rc )
     {
-        pvr_err(COMP, "domain %u does not exist", pa->cfg->domid);
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "domain %u: domain info",
+                  pa->cfg->domid);
         return rc;
     }
+    pa->step = "the event loop";
     if ( (rc = pvr_loop_create(&pa->loop)) )
         return rc;
 
@@ -479,15 +493,32 @@ static int setup(struct parent *pa)
          (rc = pvr_loop_add_fd(pa->loop, pa->worker_fd, worker_msg, pa)) )
         return rc;
 
+    pa->step = "a xenstore watch for the guest's death";
     rc = pvr_port_xs_watch(pa->port, "@releaseDomain", WATCH_TOKEN);
+    if ( rc && pa->cfg->xs_config )
+    {
+        /*
+         * xenstored may keep @releaseDomain to dom0.  The toolstack
+         * removes the guest's directory when it destroys the guest, and
+         * our target privilege lets us watch it.
+         */
+        pvr_log_e(PVR_LOG_INFO, COMP, -rc, "watching @releaseDomain; "
+                  "watching %s instead", pa->guest_dir);
+        rc = pvr_port_xs_watch(pa->port, pa->guest_dir, WATCH_TOKEN);
+        pa->watch_path = pa->guest_dir;
+    }
     if ( rc )
+    {
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "watching %s", pa->watch_path);
         return rc;
+    }
     pa->watching = true;
     pa->xs_fd = pvr_port_xs_fd(pa->port);
     if ( pa->xs_fd < 0 )
         return pa->xs_fd;
     if ( (rc = pvr_loop_add_fd(pa->loop, pa->xs_fd, xs_event, pa)) )
         return rc;
+    pa->step = "the control socket";
     rc = listen_control(pa);
     if ( rc )
         pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "control socket %s",
@@ -512,7 +543,7 @@ int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
     if ( rc )
     {
         pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "setup failed");
-        publish_error(&pa, "setup failed", rc);
+        publish_error(&pa, pa.step ? pa.step : "setup", rc);
         kill(worker, SIGTERM);
         waitpid(worker, NULL, 0);
         status = 1;
@@ -531,7 +562,7 @@ int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
     if ( pa.published )
         unpublish(&pa);
     if ( pa.watching )
-        pvr_port_xs_unwatch(pa.port, "@releaseDomain", WATCH_TOKEN);
+        pvr_port_xs_unwatch(pa.port, pa.watch_path, WATCH_TOKEN);
     if ( pa.sig_fd >= 0 )
         close(pa.sig_fd);
     if ( pa.timer_fd >= 0 )

@@ -33,10 +33,11 @@ runner_uptime() {
 # Start xenstored, xen-init-dom0 and xenconsoled the Debian way, then
 # check that the toolstack answers.
 xen_setup() {
-    mkdir -p /var/log/xen /var/lib/xen /run/xen "$PVR_RUN"
+    mkdir -p /var/log/xen/console /var/lib/xen /run/xen "$PVR_RUN"
     # Every guest's PV console goes to /var/log/xen/console/guest-NAME.log
     # (a paravisor domain's console is its only log); run_job keeps them.
-    echo "XENCONSOLED_TRACE=guest" >> /etc/default/xen
+    echo "XENCONSOLED_ARGS=\"--log=guest --log-dir=/var/log/xen/console\"" \
+        >> /etc/default/xen
     # A file-backed PV disk (the paravisor's state disk) needs loop and
     # blkback; with no udev here nothing loads them on demand.
     modprobe -a loop xen-blkback || echo "modprobe loop xen-blkback failed"
