@@ -71,9 +71,17 @@ static bool write_nodes(pvr_pvxl *px, xs_transaction_t t,
     snprintf(path, sizeof(path), "/local/domain/%u/paravisor/domid", g);
     ok = ok && put(px, t, path, val, gperm, ARRAY_SIZE(gperm));
 
+    /*
+     * What libxl writes for a device-model stub domain: a domU's Linux
+     * reads it to restrict privcmd to that domain (with no target node,
+     * privcmd refuses even the device-model operations on the guest).
+     */
+    snprintf(val, sizeof(val), "%u", g);
+    snprintf(path, sizeof(path), "/local/domain/%u/target", p);
+    ok = ok && put(px, t, path, val, pro, ARRAY_SIZE(pro));
+
     snprintf(path, sizeof(path), "/local/domain/%u/paravisor", p);
     ok = ok && put(px, t, path, NULL, pdir, ARRAY_SIZE(pdir));
-    snprintf(val, sizeof(val), "%u", g);
     snprintf(path, sizeof(path), "/local/domain/%u/paravisor/target", p);
     ok = ok && put(px, t, path, val, pro, ARRAY_SIZE(pro));
     snprintf(path, sizeof(path), "/local/domain/%u/paravisor/tpm", p);
@@ -131,6 +139,8 @@ void pvxl__xs_remove_pairing(pvr_pvxl *px, uint32_t guest, uint32_t pv)
     if ( pv != UINT32_MAX )
     {
         snprintf(path, sizeof(path), "/local/domain/%u/paravisor", pv);
+        xs_rm(px->xsh, XBT_NULL, path);
+        snprintf(path, sizeof(path), "/local/domain/%u/target", pv);
         xs_rm(px->xsh, XBT_NULL, path);
     }
 }

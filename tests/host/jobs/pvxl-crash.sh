@@ -64,6 +64,7 @@ crash_run() {
     [ "$p2" != "$p" ] || fail "no new paravisor domain within 300 s"
     t1=$(pvr_uptime_cs)
     echo "$p2" > "$PVR_OUT/new-domid"
+    xl dmesg > "$PVR_OUT/xl-dmesg-after.txt"
     echo "$(( (t1 - t0) * 10 ))" > "$PVR_OUT/recovery-ms"
     xl list > "$PVR_OUT/xl-list-after.txt"
 
@@ -108,6 +109,10 @@ check_old_gone() {
         cat "$PVR_OUT/xl-list-after.txt"
         fail "the destroyed paravisor domain $p is still in xl list"
     fi
+    # Patch 0010's line: the dead paravisor's IOREQ server was destroyed.
+    grep "ioreq server .* of dying emulator d$p destroyed" \
+        "$PVR_OUT/xl-dmesg-after.txt" ||
+        fail "Xen did not destroy the dead paravisor's IOREQ server"
     echo "paravisor $p gone; new paravisor $(cat "$PVR_OUT/new-domid")," \
          "ready $(cat "$PVR_OUT/recovery-ms") ms after the destroy"
     figure "paravisor crash -> new paravisor ready" \
