@@ -27,7 +27,7 @@ NAME=pvimage-test
 # The main boot's memory (MiB), and the sizes tried below it, largest
 # first; the search stops at the first that fails.
 PVIMAGE_MEMORY=96
-PVIMAGE_FLOOR="80 72 64 56 48"
+PVIMAGE_FLOOR="88 80 72 64"
 XTF_IMAGE=$PVR_GUEST/tpm/test-hvm32-tpm-norestart
 GUEST=pvimage-guest
 PAIR=pvimage-paravisor
@@ -369,8 +369,8 @@ target=$STATE_DISK' ]"
     if [ "$(xenstore-read "$dir/state" 2>/dev/null)" != ready ]; then
         pvimage_wait 5
         grep '^pvinit:\|^pvdomaind' "$pv_log"
-        fail "no state = ready: $(xenstore-read "$dir/error" 2>/dev/null ||
-            pvr_last_line "$pv_log")"
+        fail "no state = ready: $(grep '^pvdomaind.*error' "$pv_log" |
+            tail -n 1)"
     fi
     [ "$PAIR_TPM" = 0 ] ||
         console_has "$pv_name" "^pvinit: state disk /dev/xvda ready"
