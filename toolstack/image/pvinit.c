@@ -208,6 +208,20 @@ static const char *module_name(char *path)
     return base;
 }
 
+/*
+ * Parameters for a module.  Since XSA-482 a domU's privcmd refuses every
+ * hypercall but device-model operations and mappings of its xenstore
+ * target; pvdomaind's parent still needs getdomaininfo on its guest,
+ * which Xen's policy grants a domain with target privilege.  What the
+ * paravisor domain may do is bounded by Xen (set_target, XSM), and
+ * pvdomaind's worker restricts its own handles to the guest
+ * (IOCTL_PRIVCMD_RESTRICT) before it reads anything the guest controls.
+ */
+static const char *module_params(const char *path)
+{
+    return strstr(path, "/xen-privcmd.ko") ? "unrestricted=1" : "";
+}
+
 /* Load every module of /etc/modules.order, in order. */
 static void load_modules(void)
 {
@@ -227,7 +241,8 @@ static void load_modules(void)
         fd = open(line, O_RDONLY | O_CLOEXEC);
         if ( fd < 0 )
             fatal(errno, "module %s", line);
-        if ( syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST )
+        if ( syscall(SYS_finit_module, fd, module_params(line), 0) < 0 &&
+             errno != EEXIST )
             fatal(errno, "finit_module %s", line);
         close(fd);
         say("module %s loaded", module_name(line));

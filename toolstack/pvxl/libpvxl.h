@@ -4,7 +4,7 @@
  *
  * Theory of operation.  A pair is an HVM guest G, created by `xl create
  * -p -e CFG` so that every standard key means what it means to xl, and a
- * PVH paravisor domain P named "<name>-paravisor", created here with
+ * PV paravisor domain P named "<name>-paravisor", created here with
  * libxl from the project's image.  P gets target privilege over G in Xen
  * (xc_domain_set_target) and in xenstored (xs_set_target), and its
  * configuration in xenstore:

@@ -225,9 +225,16 @@ static int build_pv_config(pvr_pvxl *px, const pvr_pvxl_config *cfg,
     long i;
 
     pv_name(cfg, name, sizeof(name));
-    d->c_info.type = LIBXL_DOMAIN_TYPE_PVH;
+    /*
+     * PV, as libxl's own device-model stub domains: Xen 4.17 lets no
+     * translated (PVH or HVM) domain other than the hardware domain map
+     * another domain's memory (p2m_add_foreign) or an IOREQ server's
+     * pages (arch_acquire_resource_check), until foreign p2m entries are
+     * reference counted.  The same Debian kernel boots either way.
+     */
+    d->c_info.type = LIBXL_DOMAIN_TYPE_PV;
     d->c_info.name = strdup(name);
-    libxl_domain_build_info_init_type(b, LIBXL_DOMAIN_TYPE_PVH);
+    libxl_domain_build_info_init_type(b, LIBXL_DOMAIN_TYPE_PV);
     b->max_memkb = b->target_memkb = (uint64_t)cfg->opts.memory_mib * 1024;
     b->max_vcpus = (int)cfg->opts.vcpus;
     if ( libxl_cpu_bitmap_alloc(px->ctx, &b->avail_vcpus, b->max_vcpus) )

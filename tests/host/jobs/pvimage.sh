@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Job pvimage: the paravisor domain's image (toolstack/image: Debian's
-# kernel and our initramfs, staged as /pvr/paravisor/) boots as a PVH
-# domU on real Xen.
+# kernel and our initramfs, staged as /pvr/paravisor/) boots as a PV
+# domU on real Xen (PV, as pvxl creates it: Xen 4.17 lets no PVH domU
+# map its guest's memory or IOREQ pages).
 #
 # Without a paired guest: the domain is created paused, its console
 # (hvc0) is read with `xl console` from the start, and it is unpaused.
@@ -44,7 +45,7 @@ pvimage_cfg() {
     local cfg=$PVR_OUT/$1.cfg
     cat > "$cfg" <<EOF
 name = "$1"
-type = "pvh"
+type = "pv"
 kernel = "$IMG/vmlinuz"
 ramdisk = "$IMG/initrd.img"
 cmdline = "console=hvc0"

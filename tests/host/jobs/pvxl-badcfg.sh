@@ -24,7 +24,7 @@ BAD_STATE_DIR=/var/lib/pvdomain
 
 # The base cfg passes every check: kernel and ramdisk exist (a real
 # kernel and an initramfs with no init: it can never become ready), and
-# 96 MiB, the least Debian's kernel boots in as PVH (job pvimage).
+# 96 MiB, the least Debian's kernel boots in (job pvimage).
 bad_setup() {
     require_bin pvxl
     require_guest tpm/test-hvm32-tpm

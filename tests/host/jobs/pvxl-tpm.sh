@@ -99,9 +99,12 @@ check_list() {
 check_xenstore() {
     read -r g p < "$PVR_OUT/domids"
     cat "$PVR_OUT/xs-guest.txt" "$PVR_OUT/xs-paravisor.txt"
-    grep -Eq "^domid = \"$p\" +\(n0,r$g,r$p\)" "$PVR_OUT/xs-guest.txt" ||
-        grep -Eq "^domid = \"$p\" +\(n0,r$p,r$g\)" "$PVR_OUT/xs-guest.txt" ||
+    # xenstore-ls -p pads with dots: 'domid = "P"  . . .  (n0,rG,rP)'.
+    grep -Eq "^domid = \"$p\"[ .]*\(n0,r$g,r$p\)$" "$PVR_OUT/xs-guest.txt" ||
         fail "guest's paravisor/domid: wrong value or permissions"
+    grep -Eq "^state = \"ready\"[ .]*\(n0,b$p\)$" \
+        "$PVR_OUT/xs-paravisor.txt" ||
+        fail "paravisor/state: not ready, or not in the paravisor's own dir"
     grep -Eq "^target = \"$g\"" "$PVR_OUT/xs-paravisor.txt" ||
         fail "paravisor/target is not the guest"
     grep -Eq "^state = \"ready\"" "$PVR_OUT/xs-paravisor.txt" ||
