@@ -193,44 +193,31 @@ static uint64_t get64(const uint8_t *p)
     return get32(p) | ((uint64_t)get32(p + 4) << 32);
 }
 
-static int pread_all(int fd, void *buf, size_t len, uint64_t off)
+/*
+ * Read into rbuf, or write wbuf (the other is NULL): all len bytes at
+ * off.  Bounded: every pass moves at least one byte or fails.
+ */
+static int pio_all(int fd, uint8_t *rbuf, const uint8_t *wbuf, size_t len,
+                   uint64_t off)
 {
-    uint8_t *p = buf;
+    size_t done = 0;
 
-    /* Bounded: every pass reads at least one byte or fails. */
-    while ( len > 0 )
+    while ( done < len )
     {
-        ssize_t r = pread(fd, p, len, off);
+        ssize_t r = wbuf ? pwrite(fd, wbuf + done, len - done, off + done)
+                         : pread(fd, rbuf + done, len - done, off + done);
 
         if ( r < 0 && errno == EINTR )
             continue;
         if ( r <= 0 )
             return r < 0 ? -errno : -EIO;
-        p += r;
-        off += r;
-        len -= r;
+        done += r;
     }
     return 0;
 }
 
-static int pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
-{
-    const uint8_t *p = buf;
-
-    while ( len > 0 )
-    {
-        ssize_t r = pwrite(fd, p, len, off);
-
-        if ( r < 0 && errno == EINTR )
-            continue;
-        if ( r <= 0 )
-            return r < 0 ? -errno : -EIO;
-        p += r;
-        off += r;
-        len -= r;
-    }
-    return 0;
-}
+#define pread_all(fd, buf, len, off)  pio_all(fd, buf, NULL, len, off)
+#define pwrite_all(fd, buf, len, off) pio_all(fd, NULL, buf, len, off)
 
 /* Half the device, in whole sectors; 0 if the device is too small. */
 static uint64_t slot_size(uint64_t dev_size)

@@ -88,8 +88,7 @@ crash_cleanup() {
 }
 
 guest_said() {
-    grep -q -- "$1" "$PVR_OUT/guest.log" || fail "guest did not say: $1"
-    grep -- "$1" "$PVR_OUT/guest.log" | head -n 2
+    file_has "$PVR_OUT/guest.log" "$1"
 }
 
 check_guest() {

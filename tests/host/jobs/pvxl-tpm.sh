@@ -159,9 +159,7 @@ linux_run() {
 }
 
 linux_console_has() {
-    grep -q -- "$1" "$PVR_OUT/pvxl-linux.console.log" ||
-        fail "guest console lacks: $1"
-    grep -- "$1" "$PVR_OUT/pvxl-linux.console.log" | head -n 2
+    file_has "$PVR_OUT/pvxl-linux.console.log" "$1"
 }
 
 check_linux_tpm() {

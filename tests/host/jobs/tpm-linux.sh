@@ -52,9 +52,7 @@ linux_cleanup() {
 }
 
 console_has() {
-    grep -q -- "$1" "$PVR_OUT/tpm-linux.console.log" ||
-        fail "guest console lacks: $1"
-    grep -- "$1" "$PVR_OUT/tpm-linux.console.log" | head -n 3
+    file_has "$PVR_OUT/tpm-linux.console.log" "$1"
 }
 
 check_device() {

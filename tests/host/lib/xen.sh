@@ -68,6 +68,13 @@ _pvr_file_has() {
     grep -E -q -- "$2" "$1"
 }
 
+# file_has FILE ERE: print FILE's first lines matching ERE; fail (exit 1,
+# in a step) when there is none.
+file_has() {
+    grep -q -- "$2" "$1" || fail "$(basename "$1") lacks: $2"
+    grep -- "$2" "$1" | head -n 3
+}
+
 # log_wait TIMEOUT FILE ERE: wait for a line matching ERE in FILE.
 log_wait() {
     wait_for "$1" "/$3/ in $2" _pvr_file_has "$2" "$3"
