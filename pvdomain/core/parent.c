@@ -494,19 +494,16 @@ static int setup(struct parent *pa)
         return rc;
 
     pa->step = "a xenstore watch for the guest's death";
-    rc = pvr_port_xs_watch(pa->port, "@releaseDomain", WATCH_TOKEN);
-    if ( rc && pa->cfg->xs_config )
-    {
-        /*
-         * xenstored may keep @releaseDomain to dom0.  The toolstack
-         * removes the guest's directory when it destroys the guest, and
-         * our target privilege lets us watch it.
-         */
-        pvr_log_e(PVR_LOG_INFO, COMP, -rc, "watching @releaseDomain; "
-                  "watching %s instead", pa->guest_dir);
-        rc = pvr_port_xs_watch(pa->port, pa->guest_dir, WATCH_TOKEN);
+    /*
+     * xenstored fires @releaseDomain only for domains allowed to read
+     * it, dom0 by default: a paravisor domain may register the watch and
+     * never hear from it.  There, watch the guest's own directory, which
+     * the toolstack removes when it destroys the guest and which our
+     * target privilege lets us read.
+     */
+    if ( pa->cfg->xs_config )
         pa->watch_path = pa->guest_dir;
-    }
+    rc = pvr_port_xs_watch(pa->port, pa->watch_path, WATCH_TOKEN);
     if ( rc )
     {
         pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "watching %s", pa->watch_path);
