@@ -117,9 +117,16 @@ static int paravisor_died(struct mon *m)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pvr_pvxl_logf("paravisor of %s (domid %u) died; starting a new one",
                   m->cfg->name, old);
+    /*
+     * Stop the guest's vCPUs in Xen only (xc_domain_pause): libxl's pause
+     * also stops the device model through QMP, and its unpause then asks
+     * QMP to resume it, which failed here with the guest left paused.
+     * The guest's QEMU has nothing to do with the paravisor.
+     */
     pvxl__dom_state(m->px, m->guest, NULL, &paused);
-    if ( !paused && libxl_domain_pause(m->px->ctx, m->guest, NULL) )
-        pvr_pvxl_logf("could not pause guest %u", m->guest);
+    if ( !paused && xc_domain_pause(m->px->xch, m->guest) )
+        pvr_pvxl_logf("could not pause guest %u: %s", m->guest,
+                      strerror(errno));
     else
         pvr_pvxl_logf("guest %u %s", m->guest,
                       paused ? "was already paused" : "paused");
@@ -132,8 +139,13 @@ static int paravisor_died(struct mon *m)
                       m->cfg->name, err.msg, m->guest);
         return 0;
     }
-    if ( !paused && libxl_domain_unpause(m->px->ctx, m->guest, NULL) )
-        pvr_pvxl_logf("could not unpause guest %u", m->guest);
+    if ( !paused && xc_domain_unpause(m->px->xch, m->guest) )
+    {
+        pvr_pvxl_logf("new paravisor %u of %s ready after %.3f s, but "
+                      "guest %u could not be unpaused: %s", m->pv,
+                      m->cfg->name, since(&t0), m->guest, strerror(errno));
+        return 1;
+    }
     pvr_pvxl_logf("new paravisor %u of %s ready; guest %u %s after %.3f s",
                   m->pv, m->cfg->name, m->guest,
                   paused ? "stays paused" : "resumed", since(&t0));
