@@ -29,6 +29,7 @@
 #define COMP "parent"
 #define MAX_CLIENTS 8
 #define STOP_TIMEOUT_S 10
+#define GUEST_POLL_S 3
 #define WATCH_TOKEN "pvdomaind-release"
 
 struct parent;
@@ -49,6 +50,7 @@ struct parent {
     int xs_fd;
     int listen_fd;
     int timer_fd;
+    int poll_fd;                    /* paravisor domain: guest polling */
     struct client client[MAX_CLIENTS];
     bool ready;
     bool stopping;
@@ -190,6 +192,17 @@ static void guest_check(struct parent *pa)
         begin_stop(pa, PVR_STOP_GUEST_GONE);
     else if ( rc )
         pvr_log_e(PVR_LOG_WARN, COMP, -rc, "domain info");
+}
+
+/* In a paravisor domain, xenstore may not tell us: ask Xen now and then. */
+static void guest_poll(void *opaque, uint32_t events)
+{
+    struct parent *pa = opaque;
+    uint64_t v;
+
+    (void)events;
+    if ( read(pa->poll_fd, &v, sizeof(v)) > 0 && !pa->stopping )
+        guest_check(pa);
 }
 
 static void xs_event(void *opaque, uint32_t events)
@@ -502,7 +515,27 @@ static int setup(struct parent *pa)
      * target privilege lets us read.
      */
     if ( pa->cfg->xs_config )
+    {
+        struct itimerspec its = {
+            .it_value.tv_sec = GUEST_POLL_S,
+            .it_interval.tv_sec = GUEST_POLL_S,
+        };
+
         pa->watch_path = pa->guest_dir;
+        /*
+         * Whether the watch fires for a domain that is gone depends on
+         * xenstored's view of our target privilege (oxenstored and C
+         * xenstored differ): poll Xen as well, one getdomaininfo a few
+         * seconds.  The toolstack destroys us with the guest anyway.
+         */
+        pa->poll_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC |
+                                     TFD_NONBLOCK);
+        if ( pa->poll_fd < 0 ||
+             timerfd_settime(pa->poll_fd, 0, &its, NULL) < 0 )
+            return -errno;
+        if ( (rc = pvr_loop_add_fd(pa->loop, pa->poll_fd, guest_poll, pa)) )
+            return rc;
+    }
     rc = pvr_port_xs_watch(pa->port, pa->watch_path, WATCH_TOKEN);
     if ( rc )
     {
@@ -529,6 +562,7 @@ int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
     struct parent pa = {
         .cfg = cfg, .worker = worker, .worker_fd = worker_fd,
         .sig_fd = -1, .xs_fd = -1, .listen_fd = -1, .timer_fd = -1,
+        .poll_fd = -1,
     };
     unsigned int i;
     int rc, status;
@@ -564,6 +598,8 @@ int pvr_parent_main(const struct pvr_config *cfg, int worker_fd,
         close(pa.sig_fd);
     if ( pa.timer_fd >= 0 )
         close(pa.timer_fd);
+    if ( pa.poll_fd >= 0 )
+        close(pa.poll_fd);
     pvr_loop_destroy(pa.loop);
     pvr_port_close(pa.port);
     close(worker_fd);
