@@ -23,12 +23,12 @@ JOB = "pvxl-tpm"
 def show(out: Path) -> None:
     job = out / "dom0" / JOB
     for title, path in (
-            ("pvxl create (the XTF-style TPM guest)", job / "create.log"),
+            ("pvxl create", job / "create.log"),
             ("pvxl list", job / "list.txt"),
-            ("the Linux guest's console", job / "pvxl-linux.console.log"),
+            ("the guest's console: its TPM test", job / "guest.log"),
             ("its paravisor domain's console",
-             job / "pvconsole-pvxl-linux-paravisor.log"),
-            ("figures", job / "figures.log")):
+             job / "pvconsole-pvxl-xtf-paravisor.log"),
+            ("the pairing in xenstore", job / "xs-paravisor.txt")):
         print(f"\n===== {title} ({path}) =====")
         try:
             print(path.read_text(errors="replace").rstrip())

@@ -16,15 +16,12 @@
 # domain; the old one is gone from Xen (no zombie); pvxl's monitor logged
 # the death and the restart; after the guest's poweroff nothing is left.
 
-STATE_DIR=/var/lib/pvr-test
-PV_IMAGE=/pvr/paravisor
+STATE_DIR=$PVR_STATE_DIR
 NAME=pvxl-crash
 
 crash_run() {
     local cfg g p p2 t0 t1 i
-    require_bin pvxl
-    [ -r "$PV_IMAGE/initrd.img" ] ||
-        skip "no paravisor image staged (make paravisor-image)"
+    require_pvxl
     require_guest tpm/test-hvm32-tpm-crash
     xl info | grep -q '^xen_extra *: .*-pvr' ||
         skip "needs xen-patches: Xen 4.17 keeps a dead paravisor's IOREQ" \
@@ -32,11 +29,7 @@ crash_run() {
     rm -f "$STATE_DIR/$NAME.state"
     mkdir -p "$STATE_DIR"
     cfg=$(xtf_guest_cfg "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-crash" \
-        "paravisor_memory = 96" \
-        "paravisor_kernel = \"$PV_IMAGE/vmlinuz\"" \
-        "paravisor_ramdisk = \"$PV_IMAGE/initrd.img\"" \
-        "paravisor_state_disk = \"$STATE_DIR/$NAME.state\"") ||
-        fail "no guest config"
+        "$(pvxl_cfg_lines "$NAME")") || fail "no guest config"
     pvxl create "$cfg" > "$PVR_OUT/create.log" 2>&1 ||
         fail "pvxl create: $(pvr_last_line "$PVR_OUT/create.log")"
     g=$(guest_domid "$NAME") || fail "no guest domid"

@@ -378,3 +378,33 @@ cycles_us() {
 ratio() {
     awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
+
+# ---- pairs made by pvxl (toolstack/pvxl) ----
+
+PVR_PARAVISOR_IMAGE=/pvr/paravisor
+PVR_STATE_DIR=/var/lib/pvr-test
+
+# pvxl_cfg_lines NAME: the paravisor keys of a test pair (the staged
+# image, 96 MiB, a state disk of its own under $PVR_STATE_DIR).
+pvxl_cfg_lines() {
+    printf '%s\n' \
+        "paravisor_memory = 96" \
+        "paravisor_kernel = \"$PVR_PARAVISOR_IMAGE/vmlinuz\"" \
+        "paravisor_ramdisk = \"$PVR_PARAVISOR_IMAGE/initrd.img\"" \
+        "paravisor_state_disk = \"$PVR_STATE_DIR/$1.state\""
+}
+
+# require_pvxl: skip the step unless pvxl and the image are staged.
+require_pvxl() {
+    require_bin pvxl
+    [ -r "$PVR_PARAVISOR_IMAGE/initrd.img" ] ||
+        skip "no paravisor image staged (make paravisor-image)"
+}
+
+# pair_domids NAME: "GUEST PARAVISOR" domids of a pair, from xenstore.
+pair_domids() {
+    local g p
+    g=$(guest_domid "$1") || return 1
+    p=$(xenstore-read "/local/domain/$g/paravisor/domid") || return 1
+    echo "$g $p"
+}
