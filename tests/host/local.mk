@@ -34,8 +34,8 @@ EXTRA_DIST += \
 	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs-pending/README \
 	tests/host/jobs-pending/pvxl-linux.sh \
+	tests/host/jobs-pending/pvxl-pairs.sh \
 	tests/host/jobs/pvxl-badcfg.sh \
-	tests/host/jobs/pvxl-pairs.sh \
 	tests/host/jobs/tpm-bench.sh \
 	tests/host/jobs/altp2m-xtf.sh \
 	tests/host/jobs/altp2m-vmevent.sh \
