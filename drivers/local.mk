@@ -7,5 +7,6 @@ libpvr_a_SOURCES += \
 	drivers/nvme/nvme.h drivers/nvme/blkdev.h drivers/nvme/nvme_priv.h \
 	drivers/nvme/nvme.c drivers/nvme/pci.c drivers/nvme/regs.c \
 	drivers/nvme/queue.c drivers/nvme/prp.c drivers/nvme/admin.c \
-	drivers/nvme/identify.c drivers/nvme/io.c drivers/nvme/blkmem.c
+	drivers/nvme/identify.c drivers/nvme/io.c drivers/nvme/blkmem.c \
+	drivers/nvme/blkfile.c
 EXTRA_DIST += drivers/README drivers/nvme/README

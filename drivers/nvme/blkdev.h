@@ -29,6 +29,7 @@
 #define PVR_BLKDEV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PVR_BLK_SECTOR_SHIFT     9
@@ -117,5 +118,49 @@ struct pvr_blk_mem_stats {
     unsigned int max_segs_seen;
 };
 void pvr_blk_mem_stats(const pvr_blkdev *d, struct pvr_blk_mem_stats *out);
+
+/*
+ * The checks a strict blkback makes, for backends: 0 and *nr_out (the
+ * request's sectors; 0 for a flush), or -EINVAL for a request with no
+ * or too many segments, a segment off its page or with first > last,
+ * or a range beyond sectors.
+ */
+int pvr_blk_check_shape(uint64_t sectors, unsigned int max_segs,
+                        const pvr_blk_req *r, uint64_t *nr_out);
+
+/* ---- A raw image file or host block device (blkfile.c) ---- */
+
+/*
+ * path opened read-write; its size, rounded down to whole sectors, is
+ * the capacity.  Synchronous: done() is called inside submit().  Flush
+ * is fdatasync; discard punches a hole (regular files; -EOPNOTSUPP on a
+ * file system without holes).  -errno of open, -EINVAL for anything but
+ * a regular file or block device of at least one sector, -ENOMEM.  Does
+ * not log.
+ */
+int pvr_blk_file_open(const char *path, pvr_blkdev **out);
+void pvr_blk_file_close(pvr_blkdev *d);
+
+struct pvr_blk_file_stats {
+    uint64_t reads, writes, flushes, discards;
+    uint64_t sectors_read, sectors_written;
+};
+void pvr_blk_file_stats(const pvr_blkdev *d, struct pvr_blk_file_stats *out);
+
+/*
+ * The backing store pvdomaind's --nvme names, behind one function so
+ * that drivers/blkfront plugs in here: "mem:SIZE" (zero-filled memory,
+ * SIZE in bytes with an optional K, M or G suffix, a multiple of 512),
+ * else a path for pvr_blk_file_open.  On error err holds one line
+ * naming the argument and the fix.  Close with pvr_blk_backing_close
+ * (accepts one that never opened).
+ */
+struct pvr_blk_backing {
+    pvr_blkdev *dev;
+    void (*close)(pvr_blkdev *d);
+};
+int pvr_blk_backing_open(const char *spec, struct pvr_blk_backing *out,
+                         char *err, size_t errlen);
+void pvr_blk_backing_close(struct pvr_blk_backing *b);
 
 #endif /* PVR_BLKDEV_H */

@@ -40,8 +40,9 @@ static void mem_info(void *be, struct pvr_blk_info *out)
     };
 }
 
-static int check_shape(const struct blkmem *m, const pvr_blk_req *r,
-                       uint64_t *nr_out)
+/* Also blkfile.c's check (blkdev.h). */
+int pvr_blk_check_shape(uint64_t sectors, unsigned int max_segs,
+                        const pvr_blk_req *r, uint64_t *nr_out)
 {
     uint64_t nr = 0;
     unsigned int i;
@@ -56,7 +57,7 @@ static int check_shape(const struct blkmem *m, const pvr_blk_req *r,
         break;
     case PVR_BLK_READ:
     case PVR_BLK_WRITE:
-        if ( r->nr_segs == 0 || r->nr_segs > m->max_segs )
+        if ( r->nr_segs == 0 || r->nr_segs > max_segs )
             return -EINVAL;
         for ( i = 0; i < r->nr_segs; i++ )
         {
@@ -72,18 +73,19 @@ static int check_shape(const struct blkmem *m, const pvr_blk_req *r,
     default:
         return -EINVAL;
     }
-    if ( r->sector > m->sectors || nr > m->sectors - r->sector )
+    if ( r->sector > sectors || nr > sectors - r->sector )
         return -EINVAL;
     *nr_out = nr;
     return 0;
 }
+
 
 /* Carry out a request whose shape was checked. */
 static int serve(struct blkmem *m, pvr_blk_req *r)
 {
     uint64_t nr = 0, at;
     unsigned int i;
-    int rc = check_shape(m, r, &nr);
+    int rc = pvr_blk_check_shape(m->sectors, m->max_segs, r, &nr);
 
     if ( rc )
         return rc;

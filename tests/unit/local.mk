@@ -44,3 +44,8 @@ tests_unit_test_nvme_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_nvme_errors_SOURCES = tests/unit/test_nvme_errors.c \
 	$(PVR_NVME_TEST_DRV)
 tests_unit_test_nvme_errors_LDADD = $(PVR_TEST_LIBS)
+check_PROGRAMS += tests/unit/test_blkfile
+TESTS += tests/unit/test_blkfile
+tests_unit_test_blkfile_SOURCES = tests/unit/test_blkfile.c \
+	tests/unit/test_nvme_drv.c tests/unit/test_nvme_drv.h
+tests_unit_test_blkfile_LDADD = $(PVR_TEST_LIBS)
