@@ -36,7 +36,13 @@ struct pvr_config {
     enum pvr_log_level log_level;
     const char *xs_dir;         /* where readiness is published */
     bool xs_config;             /* configured from xenstore (xsconfig.c) */
+    const char *nvme;           /* NULL: no NVMe controller; else the
+                                   backing store (pvr_blk_backing_open) */
+    uint32_t nvme_sbdf;         /* its PCI function, PVR_PCI_SBDF() */
 };
+
+/* Where the NVMe controller sits unless --nvme-slot says otherwise. */
+#define PVR_NVME_DEFAULT_SLOT "00:05.0"
 
 /* Storage for what pvr_config_from_xs() points the config at. */
 struct pvr_xs_config {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
+#include "ioreq/ioreq.h"
 #include "port/sim/sim.h"
 
 const struct pvr_proc pvr_procs[2] = {
@@ -28,9 +29,10 @@ static void usage(FILE *f)
 {
     fprintf(f,
 "Usage: pvdomaind --domid N --tpm-state FILE [OPTION]...\n"
+"  or:  pvdomaind --domid N --nvme STORE [OPTION]...\n"
 "  or:  pvdomaind --xenstore-config [OPTION]...\n"
-"Serve paravisor devices (a TPM 2.0) to HVM guest N through an IOREQ\n"
-"server.\n"
+"Serve paravisor devices (a TPM 2.0, an NVMe controller) to HVM guest N\n"
+"through an IOREQ server.\n"
 "\n"
 "  --domid N          the guest's domain id (required)\n"
 "  --tpm-state FILE   the vTPM's state: a file, created if absent, or a\n"
@@ -39,6 +41,14 @@ static void usage(FILE *f)
 "                     the log level from /local/domain/SELF/paravisor/\n"
 "                     (written by pvxl), and publish readiness there\n"
 "  --tpm-resume       restore the volatile TPM state saved by a clean stop\n"
+"  --nvme STORE       serve an NVMe controller storing to STORE: a raw image\n"
+"                     file or block device (its size is the namespace's),\n"
+"                     or mem:SIZE (memory, e.g. mem:64M, for tests)\n"
+"  --nvme-slot BB:DD.F  its PCI function on segment 0 (default "
+PVR_NVME_DEFAULT_SLOT ");\n"
+"                     bus 0, device 2 to 31: QEMU's i440fx holds 00:00.0,\n"
+"                     00:01.x (and VGA 00:02.0, the Xen platform device\n"
+"                     00:03.0 when present)\n"
 "  --backend NAME     xen (default) or sim (tests only)\n"
 "  --control PATH     control socket (default /run/pvdomain/N.sock)\n"
 "  --runas USER       run the device worker as USER after setup\n"
@@ -72,10 +82,23 @@ static int parse_domid(const char *s, uint32_t *out)
     return 0;
 }
 
+/* "BB:DD.F" in hex, bus 0 and device 2 to 31 (see usage()). */
+static int parse_slot(const char *s, uint32_t *out)
+{
+    unsigned int bus, dev, fn;
+    int len = 0;
+
+    if ( sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &len) != 3 ||
+         s[len] || bus != 0 || dev < 2 || dev > 31 || fn > 7 )
+        return -EINVAL;
+    *out = PVR_PCI_SBDF(0, bus, dev, fn);
+    return 0;
+}
+
 enum {
     OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
     OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
-    OPT_XS_CONFIG,
+    OPT_XS_CONFIG, OPT_NVME, OPT_NVME_SLOT,
 };
 
 static const struct option options[] = {
@@ -83,6 +106,8 @@ static const struct option options[] = {
     { "tpm-state", required_argument, NULL, OPT_TPM_STATE },
     { "tpm-resume", no_argument, NULL, OPT_TPM_RESUME },
     { "xenstore-config", no_argument, NULL, OPT_XS_CONFIG },
+    { "nvme", required_argument, NULL, OPT_NVME },
+    { "nvme-slot", required_argument, NULL, OPT_NVME_SLOT },
     { "backend", required_argument, NULL, OPT_BACKEND },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "runas", required_argument, NULL, OPT_RUNAS },
@@ -94,7 +119,7 @@ static const struct option options[] = {
 
 static int parse_args(int argc, char **argv, struct pvr_config *cfg)
 {
-    bool have_domid = false;
+    bool have_domid = false, have_slot = false;
     int c;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -119,6 +144,19 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
             break;
         case OPT_XS_CONFIG:
             cfg->xs_config = true;
+            break;
+        case OPT_NVME:
+            if ( !optarg[0] )
+                return bad_usage("--nvme", "give a raw image file, a block "
+                                 "device or mem:SIZE");
+            cfg->nvme = optarg;
+            break;
+        case OPT_NVME_SLOT:
+            if ( parse_slot(optarg, &cfg->nvme_sbdf) )
+                return bad_usage("--nvme-slot", "give BB:DD.F in hex on bus "
+                                 "00, device 02 to 1f, function 0 to 7, "
+                                 "e.g. " PVR_NVME_DEFAULT_SLOT);
+            have_slot = true;
             break;
         case OPT_BACKEND:
             if ( strcmp(optarg, "xen") && strcmp(optarg, "sim") )
@@ -149,6 +187,11 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
     }
     if ( optind < argc )
         return bad_usage(argv[optind], "unexpected argument");
+    if ( have_slot && !cfg->nvme )
+        return bad_usage("--nvme-slot", "place an NVMe controller: add "
+                         "--nvme STORE");
+    if ( !have_slot )
+        parse_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
     if ( cfg->xs_config )
     {
         if ( have_domid || cfg->tpm_state || cfg->tpm_resume )
@@ -159,9 +202,14 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
     }
     if ( !have_domid )
         return bad_usage("--domid", "required: the guest's domain id");
-    if ( !cfg->tpm_state || !cfg->tpm_state[0] )
+    /* Without --nvme the vTPM is the only device: it is required. */
+    if ( !cfg->nvme && (!cfg->tpm_state || !cfg->tpm_state[0]) )
         return bad_usage("--tpm-state", "required: a file for the vTPM's "
                          "state (it is created if absent)");
+    if ( cfg->tpm_state && !cfg->tpm_state[0] )
+        return bad_usage("--tpm-state", "give a file name");
+    if ( cfg->tpm_resume && !cfg->tpm_state )
+        return bad_usage("--tpm-resume", "needs --tpm-state");
     return 0;
 }
 

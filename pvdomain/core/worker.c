@@ -2,8 +2,12 @@
 /*
  * The worker: serves the guest's devices.  Setup order matters:
  *   1. open the port and learn the guest's vCPU count (needs domctl);
- *   2. start the vTPM (reads the state file) and the IOREQ server, claim
- *      the TPM window and enable the server;
+ *   2. start the vTPM (reads the state file), open the NVMe backing
+ *      store and the IOREQ server, register the TPM window and the NVMe
+ *      function (config space by SBDF, BAR0 movable), and enable the
+ *      server: all before the parent publishes readiness, since the
+ *      guest's firmware enumerates PCI and sizes BARs at its first
+ *      instructions;
  *   3. restrict every Xen handle to the guest, then drop root if asked;
  *   4. tell the parent we are ready, and serve until told to stop.
  */
@@ -23,6 +27,7 @@
 #include "core/daemon.h"
 #include "core/loop.h"
 #include "core/msg.h"
+#include "drivers/nvme/nvme.h"
 #include "ioreq/ioreq.h"
 #include "services/tpm/tpm.h"
 
@@ -35,6 +40,8 @@ struct worker {
     pvr_evmux *mux;
     pvr_ioreq_server *srv;
     pvr_tpm *tpm;
+    struct pvr_blk_backing store;
+    pvr_nvme *nvme;
     int parent_fd;
     int sig_fd;
     bool save_volatile;
@@ -162,6 +169,59 @@ static int state_dir_writable(const char *state, const char *user)
     return rc;
 }
 
+/* The NVMe controller on its backing store, served on w->srv. */
+static int nvme_setup(struct worker *w)
+{
+    const struct pvr_config *cfg = w->cfg;
+    struct pvr_nvme_config ncfg = {
+        .port = w->port, .domid = cfg->domid, .sbdf = cfg->nvme_sbdf,
+    };
+    struct pvr_blk_info bi;
+    char err[256];
+    int rc;
+
+    rc = pvr_blk_backing_open(cfg->nvme, &w->store, err, sizeof(err));
+    if ( rc )
+    {
+        pvr_err(COMP, "--nvme %s", err);
+        return rc;
+    }
+    ncfg.blk = w->store.dev;
+    w->store.dev->ops->info(w->store.dev->be, &bi);
+    rc = pvr_nvme_create(&ncfg, &w->nvme);
+    if ( rc )
+    {
+        pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "--nvme %s: creating the "
+                  "controller", cfg->nvme);
+        return rc;
+    }
+    rc = pvr_nvme_attach(w->nvme, w->srv);
+    if ( rc )
+        return rc;
+    pvr_info(COMP, "nvme: %02x:%02x.%x, %llu sectors on %s",
+             (cfg->nvme_sbdf >> 8) & 0xff, (cfg->nvme_sbdf >> 3) & 0x1f,
+             cfg->nvme_sbdf & 7, (unsigned long long)bi.sectors, cfg->nvme);
+    return 0;
+}
+
+static void nvme_log_stats(const struct worker *w)
+{
+    struct pvr_nvme_stats st;
+
+    if ( !w->nvme )
+        return;
+    pvr_nvme_stats(w->nvme, &st);
+    pvr_info(COMP, "nvme: admin %llu io %llu errors %llu msis %llu "
+             "intx %llu fatal %llu resets %llu bar-moves %llu bar0 %#llx",
+             (unsigned long long)st.admin_cmds,
+             (unsigned long long)st.io_cmds,
+             (unsigned long long)st.errors, (unsigned long long)st.msis,
+             (unsigned long long)st.intx_raised,
+             (unsigned long long)st.fatal, (unsigned long long)st.resets,
+             (unsigned long long)st.bar_moves,
+             (unsigned long long)pvr_nvme_bar0(w->nvme));
+}
+
 static int setup(struct worker *w)
 {
     const struct pvr_config *cfg = w->cfg;
@@ -204,6 +264,7 @@ static int setup(struct worker *w)
     if ( rc )
         return rc;
     if ( (w->tpm && (rc = pvr_tpm_attach(w->tpm, w->srv))) ||
+         (cfg->nvme && (rc = nvme_setup(w))) ||
          (rc = pvr_ioreq_server_enable(w->srv)) )
         return rc;
 
@@ -242,7 +303,11 @@ int pvr_worker_main(const struct pvr_config *cfg, int parent_fd)
         pvr_log_e(PVR_LOG_ERROR, COMP, -rc, "setup failed");
 
     /* Teardown in reverse; every step accepts what setup left NULL. */
+    nvme_log_stats(&w);
     pvr_ioreq_server_destroy(w.srv);
+    /* No access can reach the controller now; then its store. */
+    pvr_nvme_destroy(w.nvme);
+    pvr_blk_backing_close(&w.store);
     pvr_tpm_destroy(w.tpm, rc == 0 && w.save_volatile);
     pvr_evmux_destroy(w.mux);
     pvr_loop_destroy(w.loop);
