@@ -16,6 +16,7 @@
 #                   the TPM test's three.
 #   GUEST_ALTP2M_IMAGE    the altp2m test's one.
 #   GUEST_ALTP2M_EXT_IMAGE    the altp2m-ext test's one.
+#   GUEST_NVME_IMAGE      the NVMe test's one.
 
 # Everything a test's test.mk may declare, checked by check-stub.sh.
 GUEST_CATEGORIES = special functional xsa utility in-development
@@ -189,9 +190,33 @@ EXTRA_DIST += tests/guest/altp2m-ext/test.mk \
 	tests/guest/altp2m-ext/main.c tests/guest/altp2m-ext/phases.c \
 	tests/guest/altp2m-ext/vcpus.c tests/guest/altp2m-ext/bench.c
 
+# --- The NVMe test -----------------------------------------------------
+include $(srcdir)/tests/guest/nvme/test.mk
+
+GUEST_NVME_IMAGE = tests/guest/nvme/test-hvm32-nvme
+
+$(guest_nvme_OBJS): $(GUEST_COMMON_HDRS) $(guest_nvme_HDRS)
+
+tests/guest/nvme/test.stamp: tests/guest/nvme/test.mk \
+		tests/guest/check-stub.sh
+	@$(MKDIR_P) $(@D)
+	$(AM_V_GEN)$(SHELL) $(srcdir)/tests/guest/check-stub.sh nvme \
+	    '$(guest_nvme_NAME)' '$(guest_nvme_CATEGORY)' \
+	    '$(guest_nvme_ENVS)' '$(guest_nvme_IMAGES)' \
+	    '$(GUEST_CATEGORIES)' '$(GUEST_ENVS)'
+	@touch $@
+
+$(GUEST_NVME_IMAGE): tests/guest/nvme/test.stamp $(GUEST_LDS) \
+		$(GUEST_COMMON_OBJS) $(guest_nvme_OBJS)
+	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
+	    $(GUEST_COMMON_OBJS) $(guest_nvme_OBJS)
+
+CLEANFILES += $(guest_nvme_OBJS) tests/guest/nvme/test.stamp
+EXTRA_DIST += tests/guest/nvme/test.mk tests/guest/nvme/main.c
+
 # --- All guest tests ----------------------------------------------------
 GUEST_IMAGES = $(guest_tpm_IMAGES) $(guest_altp2m_IMAGES) \
-	$(guest_altp2m_ext_IMAGES)
+	$(guest_altp2m_ext_IMAGES) $(guest_nvme_IMAGES)
 noinst_DATA = $(GUEST_IMAGES)
 
 CLEANFILES += $(GUEST_IMAGES) $(GUEST_COMMON_OBJS)
