@@ -128,6 +128,16 @@ void pvr_blk_mem_stats(const pvr_blkdev *d, struct pvr_blk_mem_stats *out);
 int pvr_blk_check_shape(uint64_t sectors, unsigned int max_segs,
                         const pvr_blk_req *r, uint64_t *nr_out);
 
+/* A checked segment's bytes: where they start in its page, how many. */
+static inline uint8_t *pvr_blk_seg_data(const struct pvr_blk_seg *s,
+                                        size_t *len_out)
+{
+    *len_out = (size_t)(s->last_sect - s->first_sect + 1) <<
+               PVR_BLK_SECTOR_SHIFT;
+    return (uint8_t *)s->page +
+           ((size_t)s->first_sect << PVR_BLK_SECTOR_SHIFT);
+}
+
 /* ---- A raw image file or host block device (blkfile.c) ---- */
 
 /*

@@ -117,11 +117,8 @@ static int serve(struct blkmem *m, pvr_blk_req *r)
             m->stats.max_segs_seen = r->nr_segs;
         for ( i = 0; i < r->nr_segs; i++ )
         {
-            const struct pvr_blk_seg *s = &r->seg[i];
-            size_t len = (size_t)(s->last_sect - s->first_sect + 1) <<
-                         PVR_BLK_SECTOR_SHIFT;
-            uint8_t *page = (uint8_t *)s->page +
-                            ((size_t)s->first_sect << PVR_BLK_SECTOR_SHIFT);
+            size_t len;
+            uint8_t *page = pvr_blk_seg_data(&r->seg[i], &len);
 
             if ( !m->data && r->op == PVR_BLK_READ )
                 memset(page, 0, len);
