@@ -10,3 +10,4 @@ libpvr_a_SOURCES += \
 	drivers/nvme/identify.c drivers/nvme/io.c drivers/nvme/blkmem.c \
 	drivers/nvme/blkfile.c
 EXTRA_DIST += drivers/README drivers/nvme/README
+include $(srcdir)/drivers/blkfront/local.mk

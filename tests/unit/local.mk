@@ -6,14 +6,16 @@ libpvrtest_a_CPPFLAGS = $(AM_CPPFLAGS)
 libpvrtest_a_SOURCES = \
 	tests/common/check.h \
 	tests/common/simstack.c tests/common/simstack.h \
-	tests/common/tisdrv.c tests/common/tisdrv.h
+	tests/common/tisdrv.c tests/common/tisdrv.h \
+	tests/common/simblkback.c tests/common/simblkback.h
 
 PVR_TEST_LIBS = libpvrtest.a $(PVR_LIBS)
 
 PVR_UNIT_TESTS = tests/unit/test_port tests/unit/test_ioreq \
 	tests/unit/test_tis tests/unit/test_tpm tests/unit/test_state \
 	tests/unit/test_msg tests/unit/test_faults tests/unit/test_xsconfig \
-	tests/unit/test_nvme tests/unit/test_nvme_errors
+	tests/unit/test_nvme tests/unit/test_nvme_errors \
+	tests/unit/test_blkfront tests/unit/test_blkfront_nvme
 check_PROGRAMS += $(PVR_UNIT_TESTS)
 TESTS += $(PVR_UNIT_TESTS) tests/unit/test_daemon.sh
 dist_noinst_SCRIPTS += tests/unit/test_daemon.sh
@@ -49,3 +51,9 @@ TESTS += tests/unit/test_blkfile
 tests_unit_test_blkfile_SOURCES = tests/unit/test_blkfile.c \
 	tests/unit/test_nvme_drv.c tests/unit/test_nvme_drv.h
 tests_unit_test_blkfile_LDADD = $(PVR_TEST_LIBS)
+
+tests_unit_test_blkfront_SOURCES = tests/unit/test_blkfront.c
+tests_unit_test_blkfront_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_blkfront_nvme_SOURCES = tests/unit/test_blkfront_nvme.c \
+	$(PVR_NVME_TEST_DRV)
+tests_unit_test_blkfront_nvme_LDADD = $(PVR_TEST_LIBS)
