@@ -18,8 +18,8 @@
  * Data moves through pages we share: the port can only grant pages it
  * allocates (gntshr), never the submitter's, so data is copied.  In
  * PVR_BLKFRONT_POOL mode (the default) every in-flight slot has its
- * pages shared once at connect time (feature-persistent is written as
- * 1 when the backend offers it, so it may keep them mapped); in
+ * pages shared once at connect time (we write feature-persistent 1, so
+ * a backend that offers it too may keep them mapped); in
  * PVR_BLKFRONT_PER_REQUEST mode each request shares fresh pages and
  * unshares them at its response.  tests/bench/bench_blkfront compares.
  *

@@ -2,7 +2,7 @@
 # make bench: figures, never thresholds.
 
 EXTRA_PROGRAMS = tests/bench/bench_ioreq tests/bench/bench_tpm \
-	tests/bench/bench_nvme
+	tests/bench/bench_nvme tests/bench/bench_blkfront
 CLEANFILES += $(EXTRA_PROGRAMS)
 dist_noinst_SCRIPTS += tests/bench/run-bench
 EXTRA_DIST += tests/bench/README
@@ -17,3 +17,6 @@ tests_bench_bench_nvme_LDADD = $(PVR_TEST_LIBS)
 bench: $(EXTRA_PROGRAMS) pvdomaind pvdomainctl
 	builddir=$(abs_builddir) $(srcdir)/tests/bench/run-bench
 .PHONY: bench
+tests_bench_bench_blkfront_SOURCES = tests/bench/bench_blkfront.c \
+	$(PVR_NVME_TEST_DRV)
+tests_bench_bench_blkfront_LDADD = $(PVR_TEST_LIBS)

@@ -128,7 +128,10 @@ static int map_ring(struct simblkback *sb)
         if ( !page || (first && page != first + i * PVR_PAGE_SIZE) )
             return -EINVAL;
         if ( !first )
+        {
             first = page;
+            sb->ring_ref0 = (uint32_t)ref;
+        }
     }
     evt = rd(sb, "event-channel");
     snprintf(path, sizeof(path), "%s/protocol", sb->fe);
@@ -143,6 +146,14 @@ static int map_ring(struct simblkback *sb)
     sb->ring_size = pvr_blkif_ring_size((unsigned int)order);
     sb->req_cons = sb->rsp_prod_pvt = 0;
     return 0;
+}
+
+struct pvr_blkif_sring *simblkback_ring(struct simblkback *sb)
+{
+    if ( sb->sring &&
+         pvr_sim_gnttab_peer_map(sb->sim, sb->ring_ref0) != (void *)sb->sring )
+        sb->sring = NULL;
+    return sb->sring;
 }
 
 static void write_disk_nodes(struct simblkback *sb)
@@ -339,7 +350,7 @@ unsigned int simblkback_poll(struct simblkback *sb, unsigned int max)
     unsigned int n = 0;
     uint32_t rp;
 
-    if ( !sb->sring || sb->state != PVR_XB_CONNECTED || sb->hold )
+    if ( !simblkback_ring(sb) || sb->state != PVR_XB_CONNECTED || sb->hold )
         return 0;
     rp = __atomic_load_n(&sb->sring->req_prod, __ATOMIC_ACQUIRE);
     while ( sb->req_cons != rp && (max == 0 || n < max) &&

@@ -67,7 +67,7 @@ struct simblkback {
     enum simblkback_fault fault;
     struct pvr_blkif_sring *sring;
     unsigned int ring_size;
-    uint32_t req_cons, rsp_prod_pvt, remote;
+    uint32_t req_cons, rsp_prod_pvt, remote, ring_ref0;
     uint64_t last_id;
     char protocol[32];
     bool fe_persistent;
@@ -81,6 +81,13 @@ struct simblkback {
 int simblkback_open(struct simblkback *sb, pvr_port *port, const char *fe,
                     const char *be, const struct simblkback_features *f);
 void simblkback_close(struct simblkback *sb);
+
+/*
+ * The mapped ring, or NULL (and dropped) once the frontend has revoked
+ * it: on Xen the backend's mapping would keep the page; on the sim an
+ * unshare unmaps it, so look before touching it.
+ */
+struct pvr_blkif_sring *simblkback_ring(struct simblkback *sb);
 
 /* One step of the state machine; returns the backend's state. */
 int simblkback_xenbus(struct simblkback *sb);

@@ -3,7 +3,7 @@
 # compiler; --enable-fuzzing (CC=clang) also builds libFuzzer binaries.
 
 PVR_FUZZ_REPLAYS = tests/fuzz/replay_ioreq tests/fuzz/replay_tpm \
-	tests/fuzz/replay_nvme
+	tests/fuzz/replay_nvme tests/fuzz/replay_blkif
 check_PROGRAMS += $(PVR_FUZZ_REPLAYS)
 TESTS += $(PVR_FUZZ_REPLAYS)
 EXTRA_DIST += tests/fuzz/corpus tests/fuzz/README tests/fuzz/make-seeds.py \
@@ -22,10 +22,14 @@ tests_fuzz_replay_nvme_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.h \
 	tests/fuzz/fuzz_nvme.c $(PVR_NVME_TEST_DRV)
 tests_fuzz_replay_nvme_CPPFLAGS = $(AM_CPPFLAGS) -DPVR_FUZZ_CORPUS='"nvme"'
 tests_fuzz_replay_nvme_LDADD = $(PVR_TEST_LIBS)
+tests_fuzz_replay_blkif_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_blkif.c
+tests_fuzz_replay_blkif_CPPFLAGS = $(AM_CPPFLAGS) -DPVR_FUZZ_CORPUS='"blkif"'
+tests_fuzz_replay_blkif_LDADD = $(PVR_TEST_LIBS)
 
 if WITH_FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_ioreq tests/fuzz/fuzz_tpm \
-	tests/fuzz/fuzz_nvme
+	tests/fuzz/fuzz_nvme tests/fuzz/fuzz_blkif
 tests_fuzz_fuzz_ioreq_SOURCES = tests/fuzz/fuzz_ioreq.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_ioreq_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_fuzz_ioreq_LDADD = $(PVR_TEST_LIBS)
@@ -36,4 +40,7 @@ tests_fuzz_fuzz_nvme_SOURCES = tests/fuzz/fuzz_nvme.c tests/fuzz/fuzz.h \
 	$(PVR_NVME_TEST_DRV)
 tests_fuzz_fuzz_nvme_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_fuzz_nvme_LDADD = $(PVR_TEST_LIBS)
+tests_fuzz_fuzz_blkif_SOURCES = tests/fuzz/fuzz_blkif.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_blkif_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_blkif_LDADD = $(PVR_TEST_LIBS)
 endif

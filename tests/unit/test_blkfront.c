@@ -305,6 +305,23 @@ static void test_flush_discard(void)
     close_env(&e);
 }
 
+/* Pump until all n requests are done; each must succeed, once. */
+static void pump_all(struct sbenv *e, struct treq *t, unsigned int n,
+                     unsigned int rounds)
+{
+    unsigned int i, done = 0;
+
+    while ( done < n && rounds-- )
+    {
+        sbenv_pump(e);
+        for ( done = 0, i = 0; i < n; i++ )
+            done += t[i].done;
+    }
+    CHECK_EQ(done, n);
+    for ( i = 0; i < n; i++ )
+        CHECK(t[i].calls == 1 && t[i].status == 0);
+}
+
 /* Many more requests than slots and ring entries; all complete. */
 static void test_queueing(void)
 {
@@ -312,7 +329,7 @@ static void test_queueing(void)
     struct treq *t = calloc(N, sizeof(*t));
     struct pvr_blkfront_stats s;
     struct sbenv e;
-    unsigned int i, done = 0;
+    unsigned int i;
 
     REQUIRE(t);
     open_env(&e, &plain, NULL);
@@ -331,17 +348,7 @@ static void test_queueing(void)
     CHECK_EQ(s.inflight, s.slots);
     CHECK_EQ(s.queued, N - s.slots);
     e.sb.hold = false;
-    for ( i = 0; i < 4 * N && done < N; i++ )
-    {
-        unsigned int j;
-
-        sbenv_pump(&e);
-        for ( done = 0, j = 0; j < N; j++ )
-            done += t[j].done;
-    }
-    CHECK_EQ(done, N);
-    for ( i = 0; i < N; i++ )
-        CHECK(t[i].calls == 1 && t[i].status == 0);
+    pump_all(&e, t, N, 4 * N);
     CHECK_EQ(e.sb.st.writes, N);
     close_env(&e);
     free(t);
@@ -436,26 +443,17 @@ static void test_disconnect(void)
     struct pvr_blkfront_config cfg = { .max_ring_order = 1,
                                        .reconnect_ms = 30 };
     struct sbenv e;
-    unsigned int i, done = 0;
+    unsigned int i;
 
     open_env(&e, &full, &cfg);
     hold_writes(&e, t, N);
     simblkback_set_state(&e.sb, PVR_XB_CLOSING);
     e.sb.hold = false;
-    for ( i = 0; i < 200 && done < N; i++ )
-    {
-        unsigned int j;
-
-        sbenv_pump(&e);
-        for ( done = 0, j = 0; j < N; j++ )
-            done += t[j].done;
-    }
-    CHECK_EQ(done, N);
+    pump_all(&e, t, N, 200);
     for ( i = 0; i < N; i++ )
     {
         struct pvr_blk_seg *g = &t[i].r.seg[0];
 
-        CHECK(t[i].calls == 1 && t[i].status == 0);
         CHECK(!memcmp(e.sb.image + i * 8 * 512u,
                       (uint8_t *)g->page + g->first_sect * 512u,
                       (g->last_sect - g->first_sect + 1u) * 512u));
