@@ -60,6 +60,8 @@ struct pvr_dm_ops {
     int (*map_pcidev)(pvr_port *p, uint32_t domid, uint16_t id,
                       uint16_t segment, uint8_t bus, uint8_t device,
                       uint8_t function, bool map);
+    int (*map_vsm_range)(pvr_port *p, uint32_t domid, uint16_t id,
+                         uint64_t start, uint64_t end, bool map);
     int (*set_ioreq_server_state)(pvr_port *p, uint32_t domid, uint16_t id,
                                   bool enabled);
     int (*destroy_ioreq_server)(pvr_port *p, uint32_t domid, uint16_t id);

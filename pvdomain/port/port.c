@@ -384,6 +384,14 @@ int pvr_port_dm_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
                 function, map);
 }
 
+int pvr_port_dm_map_vsm_range(pvr_port *p, uint32_t domid, uint16_t id,
+                              uint64_t start, uint64_t end, bool map)
+{
+    if ( end < start || end > PVR_VSM_KINDS_LAST )
+        return -EINVAL;
+    return CALL(p, dm, map_vsm_range, domid, id, start, end, map);
+}
+
 int pvr_port_dm_set_ioreq_server_state(pvr_port *p, uint32_t domid,
                                        uint16_t id, bool enabled)
 {

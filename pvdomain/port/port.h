@@ -79,6 +79,8 @@ typedef struct pvr_ioreq_slot {
 #define PVR_IOREQ_TYPE_PCI_CONFIG  2
 #define PVR_IOREQ_TYPE_TIMEOFFSET  7
 #define PVR_IOREQ_TYPE_INVALIDATE  8
+/* Xen with xen-patches: VSM policy events (pvdomain/vtl/channel.h). */
+#define PVR_IOREQ_TYPE_VSM         9
 
 /* The buffered IOREQ page: a ring of 8-byte slots. */
 #define PVR_BUFIOREQ_SLOTS 511
@@ -251,6 +253,16 @@ int pvr_port_dm_map_io_range(pvr_port *p, uint32_t domid, uint16_t id,
 int pvr_port_dm_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
                            uint16_t segment, uint8_t bus, uint8_t device,
                            uint8_t function, bool map);
+/*
+ * Claim (map = true) or release the VSM event kinds [start, end] (0-3)
+ * for server id: XEN_DMOP_map_io_range_to_ioreq_server with range type
+ * XEN_DMOP_IO_RANGE_VSM (3), which only Xen with xen-patches knows
+ * (-EINVAL from an older Xen).  Xen regards the guest as paired with a
+ * paravisor while such a server exists.
+ */
+#define PVR_VSM_KINDS_LAST 3
+int pvr_port_dm_map_vsm_range(pvr_port *p, uint32_t domid, uint16_t id,
+                              uint64_t start, uint64_t end, bool map);
 int pvr_port_dm_set_ioreq_server_state(pvr_port *p, uint32_t domid,
                                        uint16_t id, bool enabled);
 int pvr_port_dm_destroy_ioreq_server(pvr_port *p, uint32_t domid,

@@ -67,6 +67,16 @@ void *pvr_sim_guest_page(pvr_sim *s, uint64_t gfn);
 int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req);
 
 /*
+ * Post one VSM policy event (type 9, pvdomain/vtl/channel.h) from vCPU
+ * vcpu as Xen with xen-patches does: to the server that claimed its kind
+ * (addr bits 63:56), dir read, and wait; *data goes in and comes back
+ * with the answer.  Returns 1, *data untouched, when no server claimed
+ * the kind (Xen then answers itself: the guest is not paired).
+ */
+int pvr_sim_vsm(pvr_sim *s, unsigned int vcpu, uint64_t addr,
+                uint64_t *data, uint32_t count, uint32_t size);
+
+/*
  * Post req to server id's slot as given, with no range check at all, as
  * a broken or hostile hypervisor might; same results as pvr_sim_io().
  */

@@ -190,6 +190,14 @@ static int sim_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
                      map);
 }
 
+/* VSM event kinds, as Xen with xen-patches: range type 3. */
+static int sim_map_vsm_range(pvr_port *p, uint32_t domid, uint16_t id,
+                             uint64_t start, uint64_t end, bool map)
+{
+    return map_range(sim_of(p), domid, id, PVR_IOREQ_TYPE_VSM, start, end,
+                     map);
+}
+
 static int sim_set_state(pvr_port *p, uint32_t domid, uint16_t id,
                          bool enabled)
 {
@@ -344,6 +352,7 @@ const struct pvr_dm_ops sim__dm_ops = {
     .get_ioreq_server_info = sim_get_info,
     .map_io_range = sim_map_io_range,
     .map_pcidev = sim_map_pcidev,
+    .map_vsm_range = sim_map_vsm_range,
     .set_ioreq_server_state = sim_set_state,
     .destroy_ioreq_server = sim_destroy_server,
     .inject_msi = sim_inject_msi,
@@ -379,6 +388,8 @@ static struct sim_server *select_locked(pvr_sim *s, unsigned int type,
 
     if ( type == PVR_IOREQ_TYPE_PCI_CONFIG )
         addr = last = addr >> 32;
+    else if ( type == PVR_IOREQ_TYPE_VSM )
+        addr = last = addr >> 56;       /* the kind */
     for ( i = 0; i < SIM_MAX_SERVERS; i++ )
     {
         struct sim_server *srv = &s->server[i];
@@ -480,6 +491,9 @@ int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req)
     uint64_t span, first, last;
     int rc;
 
+    if ( req->type == PVR_IOREQ_TYPE_VSM )
+        return pvr_sim_vsm(s, vcpu, req->addr, &req->data, req->count,
+                           req->size);
     if ( vcpu >= s->nr_vcpus || req->size == 0 || req->count == 0 )
         return -EINVAL;
     /* As Xen: the whole access must lie in one claimed range. */
@@ -505,6 +519,32 @@ int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req)
     }
     rc = post_locked(s, srv, vcpu, req);
     pthread_mutex_unlock(&s->lock);
+    return rc;
+}
+
+int pvr_sim_vsm(pvr_sim *s, unsigned int vcpu, uint64_t addr,
+                uint64_t *data, uint32_t count, uint32_t size)
+{
+    pvr_ioreq_slot req = {
+        .addr = addr, .data = *data, .count = count, .size = size,
+        .flags = PVR_IOREQ_F_DIR_READ, .type = PVR_IOREQ_TYPE_VSM,
+    };
+    struct sim_server *srv;
+    int rc;
+
+    if ( vcpu >= s->nr_vcpus )
+        return -EINVAL;
+    pthread_mutex_lock(&s->lock);
+    srv = select_locked(s, PVR_IOREQ_TYPE_VSM, addr, addr);
+    if ( !srv )
+    {
+        pthread_mutex_unlock(&s->lock);
+        return 1;
+    }
+    rc = post_locked(s, srv, vcpu, &req);
+    pthread_mutex_unlock(&s->lock);
+    if ( rc == 0 )
+        *data = req.data;
     return rc;
 }
 

@@ -34,7 +34,7 @@ struct sim_port {
 
 struct sim_range {
     bool used;
-    unsigned int type;      /* PVR_IOREQ_TYPE_PIO, _COPY, _PCI_CONFIG */
+    unsigned int type;      /* PVR_IOREQ_TYPE_PIO, _COPY, _PCI_CONFIG, _VSM */
     uint64_t start, end;    /* inclusive */
 };
 

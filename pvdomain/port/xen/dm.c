@@ -6,8 +6,20 @@
 #include <config.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "port/xen/xen_priv.h"
+
+/* After xen_priv.h: privcmd.h uses domid_t from Xen's headers. */
+#include <xen/sys/privcmd.h>
+
+/* xen-patches' range type; Debian's 4.17 headers do not have it. */
+#ifndef XEN_DMOP_IO_RANGE_VSM
+#define XEN_DMOP_IO_RANGE_VSM 3
+#endif
 
 static xendevicemodel_handle *dmod_of(pvr_port *p)
 {
@@ -66,6 +78,41 @@ static int xen_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
                        function));
 }
 
+/*
+ * libxendevicemodel maps only port, MMIO and PCI ranges, so the VSM
+ * kinds go as a raw XEN_DMOP_(un)map_io_range through a privcmd handle
+ * of our own, restricted to the guest first (as xentoolcore would).
+ */
+static int xen_map_vsm_range(pvr_port *p, uint32_t domid, uint16_t id,
+                             uint64_t start, uint64_t end, bool map)
+{
+    struct xen_dm_op op;
+    struct privcmd_dm_op_buf buf = { .uptr = &op, .size = sizeof(op) };
+    struct privcmd_dm_op dmop = { .dom = domid, .num = 1, .ubufs = &buf };
+    domid_t dom = domid;
+    int fd, r, rc = 0;
+
+    (void)p;
+    memset(&op, 0, sizeof(op));
+    op.op = map ? XEN_DMOP_map_io_range_to_ioreq_server
+                : XEN_DMOP_unmap_io_range_from_ioreq_server;
+    op.u.map_io_range_to_ioreq_server.id = id;
+    op.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_VSM;
+    op.u.map_io_range_to_ioreq_server.start = start;
+    op.u.map_io_range_to_ioreq_server.end = end;
+
+    fd = open("/dev/xen/privcmd", O_RDWR | O_CLOEXEC);
+    if ( fd < 0 )
+        return -errno;
+    r = ioctl(fd, IOCTL_PRIVCMD_RESTRICT, &dom);
+    if ( r == 0 )
+        r = ioctl(fd, IOCTL_PRIVCMD_DM_OP, &dmop);
+    if ( r < 0 )
+        rc = -errno;
+    close(fd);
+    return rc;
+}
+
 static int xen_set_state(pvr_port *p, uint32_t domid, uint16_t id,
                          bool enabled)
 {
@@ -98,6 +145,7 @@ const struct pvr_dm_ops xen__dm_ops = {
     .get_ioreq_server_info = xen_get_info,
     .map_io_range = xen_map_io_range,
     .map_pcidev = xen_map_pcidev,
+    .map_vsm_range = xen_map_vsm_range,
     .set_ioreq_server_state = xen_set_state,
     .destroy_ioreq_server = xen_destroy_server,
     .inject_msi = xen_inject_msi,
