@@ -34,6 +34,14 @@ int pvr_ioreq_decode(const pvr_ioreq_slot *slot, pvr_ioreq_req *out)
     case PVR_IOREQ_TYPE_INVALIDATE:
         /* Notifications: nothing to access, nothing to check. */
         return 0;
+    case PVR_IOREQ_TYPE_VSM:
+        /*
+         * Policy events: size and count carry VSM fields (the handler
+         * checks them), but the shape is fixed: a read, by value.
+         */
+        if ( !out->read || out->data_is_ptr || out->df )
+            return -EINVAL;
+        return 0;
     case PVR_IOREQ_TYPE_PIO:
     case PVR_IOREQ_TYPE_COPY:
     case PVR_IOREQ_TYPE_PCI_CONFIG:

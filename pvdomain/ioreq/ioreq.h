@@ -84,6 +84,7 @@ struct pvr_ioreq_stats {
     uint64_t unclaimed;     /* valid, but in no region or PCI function */
     uint64_t dev_errors;    /* device callbacks that failed */
     uint64_t spurious;      /* events with no READY slot */
+    uint64_t vsm;           /* VSM events given to the handler */
 };
 
 /*
@@ -144,6 +145,20 @@ int pvr_ioreq_server_move_region(pvr_ioreq_server *s, unsigned int handle,
 int pvr_ioreq_server_add_pci(pvr_ioreq_server *s, uint32_t sbdf,
                              const pvr_io_ops *ops, void *opaque,
                              const char *name);
+
+/*
+ * VSM policy events (type PVR_IOREQ_TYPE_VSM, pvdomain/vtl/channel.h):
+ * one handler gets each request with the vCPU it came from and returns
+ * the data to answer with.  Set before claiming; the server then also
+ * claims the event kinds 0-3 (pvr_port_dm_map_vsm_range), which pairs
+ * the guest with us in Xen.  Without a handler such requests are
+ * refused as any unknown type is (all-ones).  The handler runs on the
+ * loop thread and must not block.
+ */
+typedef uint64_t pvr_ioreq_vsm_fn(void *opaque, unsigned int vcpu,
+                                  const pvr_ioreq_req *req);
+int pvr_ioreq_server_set_vsm(pvr_ioreq_server *s, pvr_ioreq_vsm_fn *fn,
+                             void *opaque);
 
 /*
  * Claim every region's range and every PCI function in Xen: from now on

@@ -50,6 +50,10 @@ struct pvr_ioreq_server {
     struct ioreq_pci pci[PVR_IOREQ_MAX_PCI];
     unsigned int nr_pci;
 
+    pvr_ioreq_vsm_fn *vsm_fn;    /* NULL: VSM events refused */
+    void *vsm_opaque;
+    bool vsm_claimed;
+
     struct pvr_ioreq_stats stats;
 };
 

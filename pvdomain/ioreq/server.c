@@ -148,6 +148,8 @@ static void handle_slot(pvr_ioreq_server *s, unsigned int vcpu)
                      __ATOMIC_RELAXED);
 
     rc = pvr_ioreq_decode(&copy, &req);
+    if ( rc == 0 && req.type == PVR_IOREQ_TYPE_VSM && !s->vsm_fn )
+        rc = -EPROTO;
     if ( rc )
     {
         PVR_LOG_GUEST(COMP, "vcpu%u: invalid ioreq type %u size %u count %u"
@@ -155,6 +157,11 @@ static void handle_slot(pvr_ioreq_server *s, unsigned int vcpu)
                       copy.count, (unsigned long)copy.addr, strerror(-rc));
         s->stats.invalid++;
         data = ~0ULL;
+    }
+    else if ( req.type == PVR_IOREQ_TYPE_VSM )
+    {
+        s->stats.vsm++;
+        data = s->vsm_fn(s->vsm_opaque, vcpu, &req);
     }
     else
         data = ioreq__dispatch(s, &req);
@@ -466,6 +473,30 @@ static int claim_pci(pvr_ioreq_server *s, struct ioreq_pci *f, bool map)
     return rc;
 }
 
+int pvr_ioreq_server_set_vsm(pvr_ioreq_server *s, pvr_ioreq_vsm_fn *fn,
+                             void *opaque)
+{
+    if ( s->claimed || !fn )
+        return -EINVAL;
+    s->vsm_fn = fn;
+    s->vsm_opaque = opaque;
+    return 0;
+}
+
+static int claim_vsm(pvr_ioreq_server *s, bool map)
+{
+    int rc;
+
+    rc = pvr_port_dm_map_vsm_range(s->port, s->domid, s->id, 0,
+                                   PVR_VSM_KINDS_LAST, map);
+    if ( rc )
+        pvr_log_e(map ? PVR_LOG_ERROR : PVR_LOG_DEBUG, COMP, -rc,
+                  "%s VSM events", map ? "claim" : "release");
+    else
+        s->vsm_claimed = map;
+    return rc;
+}
+
 int pvr_ioreq_server_enable(pvr_ioreq_server *s)
 {
     unsigned int i;
@@ -495,6 +526,13 @@ int pvr_ioreq_server_enable(pvr_ioreq_server *s)
             return rc;
         pvr_info(COMP, "%s: PCI %04x:%02x:%02x.%u", f->name, f->sbdf >> 16,
                  (f->sbdf >> 8) & 0xff, (f->sbdf >> 3) & 0x1f, f->sbdf & 7);
+    }
+    if ( s->vsm_fn && !s->vsm_claimed )
+    {
+        rc = claim_vsm(s, true);
+        if ( rc )
+            return rc;
+        pvr_info(COMP, "VSM events: kinds 0-%u", PVR_VSM_KINDS_LAST);
     }
     s->claimed = true;
     return 0;
@@ -536,6 +574,8 @@ static void quiesce(pvr_ioreq_server *s)
     for ( i = 0; i < s->nr_pci; i++ )
         if ( s->pci[i].claimed )
             claim_pci(s, &s->pci[i], false);
+    if ( s->vsm_claimed )
+        claim_vsm(s, false);
     if ( !s->iopage )
         return;
     /* Bounded: QUIESCE_POLLS rounds of at most nr_vcpus slots each. */
