@@ -31,6 +31,8 @@ libpvr_a_SOURCES += \
 PVR_XEN_LIBS = $(XEN_LIBS)
 endif
 
+include $(srcdir)/pvdomain/vtl/local.mk
+
 # Everything a program linking libpvr.a needs.
 PVR_LIBS = libpvr.a $(PVR_XEN_LIBS) $(LIBTPMS_LIBS) -lpthread
 

@@ -57,3 +57,13 @@ tests_unit_test_blkfront_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_blkfront_nvme_SOURCES = tests/unit/test_blkfront_nvme.c \
 	$(PVR_NVME_TEST_DRV)
 tests_unit_test_blkfront_nvme_LDADD = $(PVR_TEST_LIBS)
+
+# The VTL engine (pvdomain/vtl) behind the IOREQ server.
+PVR_VTL_TESTS = tests/unit/test_vtl tests/unit/test_vtl_protect
+check_PROGRAMS += $(PVR_VTL_TESTS)
+TESTS += $(PVR_VTL_TESTS)
+tests_unit_test_vtl_SOURCES = tests/unit/test_vtl.c tests/unit/test_vtl_env.h
+tests_unit_test_vtl_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_vtl_protect_SOURCES = tests/unit/test_vtl_protect.c \
+	tests/unit/test_vtl_env.h
+tests_unit_test_vtl_protect_LDADD = $(PVR_TEST_LIBS)
