@@ -30,7 +30,7 @@ linux_run() {
     xenstore-read "/local/domain/$p/memory/target" \
         > "$PVR_OUT/linux-mem-target-kb" 2>/dev/null || true
     guest_unpause pvxl-linux || fail "xl unpause failed"
-    log_wait 600 "$PVR_OUT/pvxl-linux.console.log" "^pvr-guest:" ||
+    guest_log_wait 600 "$g" "$PVR_OUT/pvxl-linux.console.log" "^pvr-guest:" ||
         fail "the guest never reached userspace"
     t2=$(pvr_uptime_cs)
     echo "$(( (t1 - t0) * 10 )) $(( (t2 - t1) * 10 ))" > "$PVR_OUT/linux-times"

@@ -80,6 +80,21 @@ log_wait() {
     wait_for "$1" "/$3/ in $2" _pvr_file_has "$2" "$3"
 }
 
+_pvr_file_line_or_gone() {
+    _pvr_file_has "$2" "$3" || _pvr_domain_gone "$1"
+}
+
+# guest_log_wait TIMEOUT DOMID FILE ERE: log_wait for a line the guest
+# DOMID writes to FILE (its serial console), giving up at once when the
+# guest stops running without having written it, as guest_dmesg_wait.
+guest_log_wait() {
+    wait_for "$1" "/$4/ in $3" _pvr_file_line_or_gone "$2" "$3" "$4" ||
+        return 1
+    _pvr_file_has "$3" "$4" && return 0
+    echo "domain $2 stopped running without writing /$4/ to $3"
+    return 1
+}
+
 _pvr_xs_is() {
     local v
     v=$(xenstore-read "$1") || return 1
