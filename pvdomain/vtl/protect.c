@@ -85,7 +85,6 @@ static uint16_t mvp_header(pvr_vtl *v, struct vtl_call *c,
 
 uint16_t vtl__modify_protection(pvr_vtl *v, struct vtl_call *c)
 {
-    const struct pvr_vsm_req *req = c->req;
     uint8_t list[MVP_ELEM * 512];
     enum pvr_access acc;
     unsigned int n, i;
@@ -94,15 +93,9 @@ uint16_t vtl__modify_protection(pvr_vtl *v, struct vtl_call *c)
 
     if ( (st = mvp_header(v, c, &acc)) )
         return st;
-    /* Rep continuation: at most reps_per_request pages now. */
-    n = req->rep_count - req->rep_start;
-    if ( n > v->reps_per_request )
-        n = v->reps_per_request;
     /* The page holds at most (4096 - 16) / 8 = 510 elements. */
-    if ( n == 0 )
-        return HV_STATUS_SUCCESS;
-    if ( (st = vtl__read(v, req->arg + MVP_HEADER + MVP_ELEM * req->rep_start,
-                         list, MVP_ELEM * n)) )
+    if ( (st = vtl__read_batch(v, c, MVP_HEADER, MVP_ELEM, list,
+                               sizeof(list), &n)) )
         return st;
     for ( i = 0; i < n; i++ )
     {

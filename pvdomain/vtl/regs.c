@@ -194,14 +194,6 @@ static uint16_t reg_header(pvr_vtl *v, const struct vtl_call *c,
     return HV_STATUS_SUCCESS;
 }
 
-/* How many reps this request does: the rest, within the bound. */
-static unsigned int batch(const pvr_vtl *v, const struct pvr_vsm_req *req)
-{
-    unsigned int n = req->rep_count - req->rep_start;
-
-    return n > v->reps_per_request ? v->reps_per_request : n;
-}
-
 uint16_t vtl__get_registers(pvr_vtl *v, struct vtl_call *c)
 {
     const struct pvr_vsm_req *req = c->req;
@@ -214,11 +206,8 @@ uint16_t vtl__get_registers(pvr_vtl *v, struct vtl_call *c)
     if ( (st = reg_header(v, c, REG_HEADER + GET_ELEM * req->rep_count,
                           GET_OUT_ELEM * req->rep_count, &r)) )
         return st;
-    n = batch(v, req);
-    if ( n == 0 )
-        return HV_STATUS_SUCCESS;
-    if ( (st = vtl__read(v, req->arg + REG_HEADER + GET_ELEM * req->rep_start,
-                         names, GET_ELEM * n)) )
+    if ( (st = vtl__read_batch(v, c, REG_HEADER, GET_ELEM, names,
+                               sizeof(names), &n)) || n == 0 )
         return st;
     memset(out, 0, sizeof(out));
     for ( i = 0; i < n && st == HV_STATUS_SUCCESS; i++ )
@@ -254,11 +243,8 @@ uint16_t vtl__set_registers(pvr_vtl *v, struct vtl_call *c)
     if ( (st = reg_header(v, c, REG_HEADER + SET_ELEM * req->rep_count, 0,
                           &r)) )
         return st;
-    n = batch(v, req);
-    if ( n == 0 )
-        return HV_STATUS_SUCCESS;
-    if ( (st = vtl__read(v, req->arg + REG_HEADER + SET_ELEM * req->rep_start,
-                         elems, SET_ELEM * n)) )
+    if ( (st = vtl__read_batch(v, c, REG_HEADER, SET_ELEM, elems,
+                               sizeof(elems), &n)) || n == 0 )
         return st;
     for ( i = 0; i < n; i++ )
     {
