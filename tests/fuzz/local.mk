@@ -44,3 +44,17 @@ tests_fuzz_fuzz_blkif_SOURCES = tests/fuzz/fuzz_blkif.c tests/fuzz/fuzz.h
 tests_fuzz_fuzz_blkif_LDFLAGS = -fsanitize=fuzzer
 tests_fuzz_fuzz_blkif_LDADD = $(PVR_TEST_LIBS)
 endif
+
+# The VTL engine's request and input-page parsing (pvdomain/vtl).
+check_PROGRAMS += tests/fuzz/replay_vtl
+TESTS += tests/fuzz/replay_vtl
+tests_fuzz_replay_vtl_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz.h \
+	tests/fuzz/fuzz_vtl.c
+tests_fuzz_replay_vtl_CPPFLAGS = $(AM_CPPFLAGS) -DPVR_FUZZ_CORPUS='"vtl"'
+tests_fuzz_replay_vtl_LDADD = $(PVR_TEST_LIBS)
+if WITH_FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_vtl
+tests_fuzz_fuzz_vtl_SOURCES = tests/fuzz/fuzz_vtl.c tests/fuzz/fuzz.h
+tests_fuzz_fuzz_vtl_LDFLAGS = -fsanitize=fuzzer
+tests_fuzz_fuzz_vtl_LDADD = $(PVR_TEST_LIBS)
+endif
