@@ -78,6 +78,8 @@ void bf_requeue_inflight(pvr_blkfront *bf);
 /* Fail everything queued with err. */
 void bf_fail_queue(pvr_blkfront *bf, int err);
 int bf_pool_share(pvr_blkfront *bf);
+/* Revoke n pages shared at addr (tried twice; logs a failure). */
+void bf_unshare(pvr_blkfront *bf, void *addr, unsigned int n);
 void bf_pool_unshare(pvr_blkfront *bf);
 
 /* xenbus.c */

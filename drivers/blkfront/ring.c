@@ -127,16 +127,22 @@ int bf_pool_share(pvr_blkfront *bf)
     return 0;
 }
 
+void bf_unshare(pvr_blkfront *bf, void *addr, unsigned int n)
+{
+    int rc;
+
+    bf->st.grant_calls++;
+    /* Once more if it fails: a page left shared is a leak for good. */
+    if ( (rc = pvr_port_gnttab_unshare(bf->port, addr, n)) &&
+         (rc = pvr_port_gnttab_unshare(bf->port, addr, n)) )
+        pvr_log_e(PVR_LOG_ERROR, BF_COMP, -rc, "%s: cannot revoke %u "
+                  "grants", bf->fe, n);
+}
+
 void bf_pool_unshare(pvr_blkfront *bf)
 {
-    unsigned int n = bf->nr_slots * bf->pages_per_slot;
-
     if ( bf->pool )
-    {
-        bf->st.grant_calls++;
-        if ( pvr_port_gnttab_unshare(bf->port, bf->pool, n) )
-            pvr_err(BF_COMP, "%s: cannot revoke %u pool grants", bf->fe, n);
-    }
+        bf_unshare(bf, bf->pool, bf->nr_slots * bf->pages_per_slot);
     free(bf->pool_refs);
     bf->pool = NULL;
     bf->pool_refs = NULL;
@@ -146,10 +152,7 @@ static void slot_release(pvr_blkfront *bf, struct bf_slot *s)
 {
     if ( s->shared )
     {
-        bf->st.grant_calls++;
-        if ( pvr_port_gnttab_unshare(bf->port, s->pages, s->shared) )
-            pvr_err(BF_COMP, "%s: cannot revoke %u grants", bf->fe,
-                    s->shared);
+        bf_unshare(bf, s->pages, s->shared);
         s->pages = NULL;
         s->refs = NULL;
         s->shared = 0;

@@ -115,6 +115,18 @@ static void evtchn_cb(void *opaque, uint32_t port)
     pvr_blkfront_handle_evtchn(opaque);
 }
 
+static void unbind(pvr_blkfront *bf)
+{
+    int rc;
+
+    /* Once more if it fails, as bf_unshare. */
+    if ( (rc = pvr_port_evtchn_unbind(bf->port, bf->evtchn)) &&
+         (rc = pvr_port_evtchn_unbind(bf->port, bf->evtchn)) )
+        pvr_log_e(PVR_LOG_ERROR, BF_COMP, -rc, "%s: cannot close port %u",
+                  bf->fe, bf->evtchn);
+    bf->evtchn = 0;
+}
+
 /* Revoke everything the backend was given; keep the requests. */
 static void teardown(pvr_blkfront *bf)
 {
@@ -124,15 +136,11 @@ static void teardown(pvr_blkfront *bf)
     {
         if ( bf->mux )
             pvr_evmux_unbind(bf->mux, bf->evtchn);
-        pvr_port_evtchn_unbind(bf->port, bf->evtchn);
-        bf->evtchn = 0;
+        unbind(bf);
     }
     if ( bf->sring )
     {
-        bf->st.grant_calls++;
-        if ( pvr_port_gnttab_unshare(bf->port, bf->sring,
-                                     1u << bf->ring_order) )
-            pvr_err(BF_COMP, "%s: cannot revoke the ring's grants", bf->fe);
+        bf_unshare(bf, bf->sring, 1u << bf->ring_order);
         bf->sring = NULL;
     }
     bf->ring_size = 0;
@@ -204,10 +212,7 @@ static int setup_ring(pvr_blkfront *bf)
     rc = pvr_port_evtchn_bind_unbound(bf->port, bf->be_domid, &bf->evtchn);
     if ( rc == 0 && bf->mux &&
          (rc = pvr_evmux_bind(bf->mux, bf->evtchn, evtchn_cb, bf)) )
-    {
-        pvr_port_evtchn_unbind(bf->port, bf->evtchn);
-        bf->evtchn = 0;
-    }
+        unbind(bf);
     if ( rc == 0 )
         rc = write_ring_nodes(bf);
     if ( rc == 0 )
@@ -450,7 +455,10 @@ void pvr_blkfront_close(pvr_blkfront *bf)
     set_state(bf, PVR_XB_CLOSED);
     teardown(bf);       /* cancelled slots are simply released */
     snprintf(path, sizeof(path), "%s/state", bf->be);
-    pvr_port_xs_unwatch(bf->port, path, bf->token);
+    /* Once more if it fails, as bf_unshare. */
+    if ( pvr_port_xs_unwatch(bf->port, path, bf->token) &&
+         pvr_port_xs_unwatch(bf->port, path, bf->token) )
+        pvr_err(BF_COMP, "%s: cannot remove the watch on %s", bf->fe, path);
     free(bf->q);
     free(bf->q_seq);
     free(bf->fe);

@@ -14,6 +14,7 @@
 #include <config.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -540,6 +541,68 @@ static void test_bad_nodes(void)
     close_env(&e);
 }
 
+/*
+ * Every port call blkfront makes, in the handshake, the data path and
+ * teardown, fails in turn (-EIO): each request still completes exactly
+ * once (with its result or an error), and nothing stays shared, bound
+ * or watched.  The backend double's own calls may fail too.
+ */
+static void test_faults(void)
+{
+    struct pvr_blkfront_config cfg = { .max_ring_order = 2,
+                                       .reconnect_ms = 1 };
+    unsigned long n, calls = 0;
+    struct sbenv e;
+
+    for ( n = 1; n < 400; n++ )
+    {
+        struct treq t[3];
+        struct timespec ts = { 0, 2 * 1000000 };
+        unsigned int i, r;
+
+        memset(&e, 0, sizeof(e));
+        REQUIRE(simstack_open(&e.st, 0, PVR_BUFIOREQ_OFF, false) == 0);
+        REQUIRE(simblkback_open(&e.sb, e.st.port, SBENV_FE, SBENV_BE,
+                                &full) == 0);
+        cfg.port = e.st.port;
+        cfg.frontend_dir = SBENV_FE;
+        cfg.mux = e.st.mux;
+        calls = pvr_port_calls(e.st.port);
+        pvr_port_fail_nth(e.st.port, n);
+        if ( pvr_blkfront_open(&cfg, &e.bf) )
+        {
+            e.bf = NULL;
+            close_env(&e);
+            continue;
+        }
+        e.dev = pvr_blkfront_dev(e.bf);
+        for ( r = 0; r < 8; r++ )
+            sbenv_pump(&e);
+        treq_init(&t[0], PVR_BLK_WRITE, 0);
+        shape(&t[0], 20, 0);
+        treq_init(&t[1], PVR_BLK_READ, 0);
+        shape(&t[1], 3, 20);
+        treq_init(&t[2], PVR_BLK_FLUSH, 0);
+        for ( i = 0; i < 3; i++ )
+            CHECK_EQ(e.dev->ops->submit(e.dev->be, &t[i].r), 0);
+        for ( r = 0; r < 16; r++ )
+            sbenv_pump(&e);
+        nanosleep(&ts, NULL);
+        sbenv_pump(&e);
+        for ( i = 0; i < 3; i++ )
+            CHECK_EQ(t[i].calls, 1);
+        pvr_blkfront_close(e.bf);
+        e.bf = NULL;
+        calls = pvr_port_calls(e.st.port) - calls;
+        pvr_port_fail_nth(e.st.port, 0);
+        close_env(&e);
+        if ( calls < n )
+            break;      /* the whole run went by without a failure */
+    }
+    CHECK(n > 20 && n < 400);
+    printf("test_blkfront: %lu port calls failed in turn\n", n - 1);
+}
+
 int main(void)
 {
     pvr_log_open(PVR_LOG_NO_DOMID, getenv("BF_DEBUG") ? PVR_LOG_DEBUG : PVR_LOG_ERROR, -1);
@@ -552,6 +615,7 @@ int main(void)
     test_misbehaviour();
     test_disconnect();
     test_bad_nodes();
+    test_faults();
     free(pages);
     return check_result("test_blkfront");
 }
