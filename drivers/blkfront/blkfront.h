@@ -122,6 +122,7 @@ struct pvr_blkfront_stats {
     enum pvr_blkfront_state state;
     unsigned int ring_pages, ring_size, slots, max_segs;
     bool indirect, persistent, flush, barrier, discard;
+    uint64_t discard_granularity, discard_alignment;    /* bytes */
     uint64_t requests;          /* put on the ring */
     uint64_t responses;         /* accepted from the ring */
     uint64_t bad_responses;     /* unknown, duplicate or malformed id */

@@ -256,6 +256,13 @@ static int finish_connect(pvr_blkfront *bf)
     bf->flush = xs_flag(bf, "feature-flush-cache");
     bf->barrier = xs_flag(bf, "feature-barrier");
     bf->discard = xs_flag(bf, "feature-discard");
+    /* Advice only (blkback splits nothing by them); bad ones read 0. */
+    if ( bf->discard &&
+         (xs_read_u64(bf, bf->be, "discard-granularity", 0, UINT32_MAX,
+                      &bf->st.discard_granularity) ||
+          xs_read_u64(bf, bf->be, "discard-alignment", 0, UINT32_MAX,
+                      &bf->st.discard_alignment)) )
+        bf->st.discard_granularity = bf->st.discard_alignment = 0;
     bf->persistent = bf->mode == PVR_BLKFRONT_POOL &&
                      xs_flag(bf, "feature-persistent");
     bf->indirect = indirect > PVR_BLKIF_MAX_SEGS;

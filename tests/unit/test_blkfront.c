@@ -164,6 +164,8 @@ static void test_handshake(void)
     CHECK_EQ(s.ring_size, 128);
     CHECK_EQ(s.max_segs, PVR_BLK_MAX_SEGS);
     CHECK(s.indirect && s.persistent && s.flush && s.discard);
+    CHECK_EQ(s.discard_granularity, 4096);
+    CHECK_EQ(s.discard_alignment, 0);
     CHECK((v = fe_node(&e, "ring-page-order")) && !strcmp(v, "2"));
     free(v);
     CHECK((v = fe_node(&e, "ring-ref3")) != NULL);
