@@ -16,6 +16,7 @@
 #                   the TPM test's three.
 #   GUEST_ALTP2M_IMAGE    the altp2m test's one.
 #   GUEST_ALTP2M_EXT_IMAGE    the altp2m-ext test's one.
+#   GUEST_VSM_IMAGE       the VSM test's one.
 #   GUEST_NVME_IMAGE      the NVMe test's one.
 
 # Everything a test's test.mk may declare, checked by check-stub.sh.
@@ -214,9 +215,34 @@ $(GUEST_NVME_IMAGE): tests/guest/nvme/test.stamp $(GUEST_LDS) \
 CLEANFILES += $(guest_nvme_OBJS) tests/guest/nvme/test.stamp
 EXTRA_DIST += tests/guest/nvme/test.mk tests/guest/nvme/main.c
 
+# --- The VSM test (with its dom0 responder) ----------------------------
+include $(srcdir)/tests/guest/vsm/test.mk
+
+GUEST_VSM_IMAGE = tests/guest/vsm/test-hvm32-vsm
+
+$(guest_vsm_OBJS): $(GUEST_COMMON_HDRS) $(guest_vsm_HDRS)
+
+tests/guest/vsm/test.stamp: tests/guest/vsm/test.mk \
+		tests/guest/check-stub.sh
+	@$(MKDIR_P) $(@D)
+	$(AM_V_GEN)$(SHELL) $(srcdir)/tests/guest/check-stub.sh vsm \
+	    '$(guest_vsm_NAME)' '$(guest_vsm_CATEGORY)' \
+	    '$(guest_vsm_ENVS)' '$(guest_vsm_IMAGES)' \
+	    '$(GUEST_CATEGORIES)' '$(GUEST_ENVS)'
+	@touch $@
+
+$(GUEST_VSM_IMAGE): tests/guest/vsm/test.stamp $(GUEST_LDS) \
+		$(GUEST_COMMON_OBJS) $(guest_vsm_OBJS)
+	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
+	    $(GUEST_COMMON_OBJS) $(guest_vsm_OBJS)
+
+CLEANFILES += $(guest_vsm_OBJS) tests/guest/vsm/test.stamp
+EXTRA_DIST += tests/guest/vsm/test.mk tests/guest/vsm/main.c
+
 # --- All guest tests ----------------------------------------------------
 GUEST_IMAGES = $(guest_tpm_IMAGES) $(guest_altp2m_IMAGES) \
 	$(guest_altp2m_ext_IMAGES) $(guest_nvme_IMAGES)
+GUEST_IMAGES += $(guest_vsm_IMAGES)
 noinst_DATA = $(GUEST_IMAGES)
 
 CLEANFILES += $(GUEST_IMAGES) $(GUEST_COMMON_OBJS)

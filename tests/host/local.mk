@@ -39,7 +39,8 @@ EXTRA_DIST += \
 	tests/host/jobs/tpm-bench.sh \
 	tests/host/jobs/altp2m-xtf.sh \
 	tests/host/jobs/altp2m-vmevent.sh \
-	tests/host/jobs/pvimage.sh
+	tests/host/jobs/pvimage.sh \
+	tests/host/jobs/vsm-xtf.sh
 
 # Test programs that run in dom0, staged into bin/ by stage-host.  They
 # call libxenctrl directly, so they exist only when configure found Xen.
@@ -60,4 +61,11 @@ HOST_STAGE_PROGS += tests/host/progs/pvr-set-target
 tests_host_progs_pvr_set_target_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tests_host_progs_pvr_set_target_SOURCES = tests/host/progs/set-target.c
 tests_host_progs_pvr_set_target_LDADD = $(XEN_LIBS)
+# The VSM channel's stand-in paravisor; libxencall for the raw dm_op.
+noinst_PROGRAMS += tests/host/progs/pvr-vsm-responder
+HOST_STAGE_PROGS += tests/host/progs/pvr-vsm-responder
+tests_host_progs_pvr_vsm_responder_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
+tests_host_progs_pvr_vsm_responder_SOURCES = \
+	tests/host/progs/vsm-responder.c
+tests_host_progs_pvr_vsm_responder_LDADD = $(XEN_LIBS) -lxencall
 endif

@@ -1,0 +1,176 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# xen: patched
+#
+# Job vsm-xtf: the VSM guest test (tests/guest/vsm) with a dom0 stand-in
+# paravisor, pvr-vsm-responder, on the VSM policy channel of
+# xen-patches 0011-0013 (IOREQ_TYPE_VSM, range type 3).
+#
+# Run 1 (vsm-xtf): the guest is created paused without a viridian key in
+# its cfg (HVM_PARAM_VIRIDIAN is write-once and libxl would set it first),
+# then pvr-vsm-responder sets it to the base set plus HVMPV_vsm.  A Xen
+# without the patches refuses bit 13 (exit 77): the param is set without
+# it and the guest must end in SKIP "no VSM", which skips the job, as
+# altp2m-xtf does on stock Xen.  On the patched Xen the guest checks Xen's
+# own answers with no paravisor, prints "waiting for the paravisor", and
+# the job starts the responder; the guest checks the answers it relays and
+# prints "release the paravisor"; the job stops the responder (its server
+# is destroyed) and the guest checks that VSM is denied again.
+# Run 2 (vsm-plain, patched Xen only): the same image with the base
+# viridian set only must see Xen exactly as before the patches:
+# HvCallEnablePartitionVtl is an invalid hypercall code and CPUID offers
+# no VSM privilege (SKIP "no VSM" is the expected end there).
+#
+# The run steps keep the consoles and logs; the steps after them read
+# those, so each failure is reported under the name of what it checks.
+
+IMAGE=$PVR_GUEST/vsm/test-hvm32-vsm
+
+# vsm_boot NAME [--vsm]: create NAME paused, set its viridian param,
+# record the domid; prints the setter's exit status on stdout's last line.
+vsm_boot() {
+    local name=$1 domid rc
+    guest_create_paused "$(xtf_guest_cfg "$name" "$IMAGE")" ||
+        fail "xl create -p $name failed"
+    domid=$(guest_domid "$name") || fail "no domid for $name"
+    echo "$domid" > "$PVR_OUT/$name.domid"
+    "$PVR_BIN/pvr-vsm-responder" viridian "$domid" ${2:+"$2"} \
+        >> "$PVR_OUT/$name.setup.log" 2>&1
+    rc=$?
+    if [ "$rc" = 77 ]; then
+        "$PVR_BIN/pvr-vsm-responder" viridian "$domid" \
+            >> "$PVR_OUT/$name.setup.log" 2>&1 ||
+            fail "$(pvr_last_line "$PVR_OUT/$name.setup.log")"
+    elif [ "$rc" != 0 ]; then
+        fail "$(pvr_last_line "$PVR_OUT/$name.setup.log")"
+    fi
+    cat "$PVR_OUT/$name.setup.log"
+    echo "$rc" > "$PVR_OUT/$name.setup.rc"
+}
+
+# vsm_finish NAME: wait for the result line, keep the guest's console in
+# NAME.log and its result line in NAME.result.
+vsm_finish() {
+    local name=$1 domid
+    domid=$(cat "$PVR_OUT/$name.domid")
+    guest_dmesg_wait 900 "$domid" "Test result:" || true
+    xl dmesg > "$PVR_OUT/xl-dmesg.txt"
+    grep "(d$domid)" "$PVR_OUT/xl-dmesg.txt" > "$PVR_OUT/$name.log"
+    grep -q "Test result:" "$PVR_OUT/$name.log" ||
+        fail "$name: no Test result line: $(tail -n 1 "$PVR_OUT/$name.log")"
+    guest_wait_gone 120 "$domid" || fail "$name did not power off"
+    grep -o "Test result:.*" "$PVR_OUT/$name.log" | head -n 1 |
+        tee "$PVR_OUT/$name.result"
+}
+
+vsm_run() {
+    local domid result
+    require_bin pvr-vsm-responder
+    require_guest vsm/test-hvm32-vsm
+    rm -f "$PVR_OUT"/vsm-xtf.* "$PVR_OUT"/vsm-responder.log
+    vsm_boot vsm-xtf --vsm
+    domid=$(cat "$PVR_OUT/vsm-xtf.domid")
+    guest_unpause vsm-xtf || fail "xl unpause failed"
+
+    if [ "$(cat "$PVR_OUT/vsm-xtf.setup.rc")" = 0 ]; then
+        guest_dmesg_wait 900 "$domid" "vsm: waiting for the paravisor" ||
+            fail "the guest never asked for the paravisor"
+        daemon_start vsm-responder "$PVR_BIN/pvr-vsm-responder" serve \
+            "$domid" || fail "the responder did not start"
+        guest_dmesg_wait 900 "$domid" "vsm: release the paravisor" ||
+            fail "the guest never asked to release the paravisor"
+        daemon_stop vsm-responder 30
+        echo "$?" > "$PVR_OUT/vsm-responder.rc"
+    fi
+    vsm_finish vsm-xtf
+    result=$(cat "$PVR_OUT/vsm-xtf.result")
+    case "$result" in
+    "Test result: SKIP: "*)
+        skip "${result#Test result: SKIP: }" ;;
+    esac
+}
+
+vsm_plain_run() {
+    [ "$(cat "$PVR_OUT/vsm-xtf.setup.rc" 2>/dev/null)" = 0 ] ||
+        skip "needs the patched Xen (run 1 did not get HVMPV_vsm)"
+    vsm_boot vsm-plain
+    guest_unpause vsm-plain || fail "xl unpause failed"
+    vsm_finish vsm-plain
+}
+
+vsm_cleanup() {
+    daemons_stop_all
+    guests_destroy_all
+}
+
+# check_phase PHASE-ERE LAST [LOG]: no Failure or Error for the phase, and
+# its last check (whose line contains LAST) was reached.
+check_phase() {
+    local log=${3:-$PVR_OUT/vsm-xtf.log} bad n
+    bad=$(grep -o -E "(FAILURE|ERROR): vsm: ($1):.*" "$log" | head -n 1)
+    n=$(grep -c -E "vsm: ($1): .*: ok$" "$log")
+    echo "$n checks passed"
+    [ -z "$bad" ] || fail "$bad"
+    grep -q -F -- "$2" "$log" || fail "the guest never got to: $2"
+}
+
+check_xen_log() {
+    local bad
+    grep "(XEN)" "$PVR_OUT/xl-dmesg.txt" | grep -i "vsm\|viridian" |
+        head -n 20
+    bad=$(grep "(XEN)" "$PVR_OUT/xl-dmesg.txt" |
+        grep -i -E "crash|assert|bug|fatal|panic" | head -n 5)
+    [ -z "$bad" ] || fail "Xen: $(echo "$bad" | head -n 1)"
+    echo "no crash line from Xen"
+}
+
+check_alone() {
+    check_phase alone "alone: 0x0C ModifyVtlProtectionMask, 1 page"
+}
+
+check_paired() {
+    check_phase paired "paired: 0x0F after VTL1 is enabled"
+}
+
+# The responder answered exactly the calls the guest counted, all well
+# formed, and exited cleanly when stopped.
+check_responder() {
+    local want got
+    file_has "$PVR_OUT/vsm-responder.log" "ready: server"
+    want=$(sed -n 's/.*vsm: paired: \([0-9]*\) calls answered.*/\1/p' \
+        "$PVR_OUT/vsm-xtf.log")
+    got=$(grep -c ": hypercall 0x" "$PVR_OUT/vsm-responder.log")
+    echo "guest counted ${want:-?} forwarded calls, the responder $got"
+    [ -n "$want" ] && [ "$want" -gt 0 ] && [ "$want" = "$got" ] ||
+        fail "forwarded calls: guest ${want:-none}, responder $got"
+    file_has "$PVR_OUT/vsm-responder.log" "summary: $got requests, 0 bad"
+    [ "$(cat "$PVR_OUT/vsm-responder.rc")" = 0 ] ||
+        fail "the responder exited with $(cat "$PVR_OUT/vsm-responder.rc")"
+}
+
+check_gone() {
+    check_phase gone "vsm: gone: end"
+}
+
+check_result() {
+    grep "Test result:" "$PVR_OUT/vsm-xtf.log"
+    grep -q "Test result: SUCCESS" "$PVR_OUT/vsm-xtf.log" ||
+        fail "$(grep -o 'Test result:.*' "$PVR_OUT/vsm-xtf.log")"
+}
+
+check_plain() {
+    check_phase probe "probe: 0x0D without VSM: status 0x2" \
+        "$PVR_OUT/vsm-plain.log"
+    file_has "$PVR_OUT/vsm-plain.log" "Test result: SKIP: no VSM"
+}
+
+on_retry vsm_cleanup
+step --timeout 1800 run vsm_run
+step xen-log check_xen_log
+step alone check_alone
+step paired check_paired
+step responder check_responder
+step gone check_gone
+step guest-result check_result
+step --timeout 900 run-plain vsm_plain_run
+step unchanged check_plain
+step --always cleanup vsm_cleanup
