@@ -11,12 +11,15 @@ STATE_DIR=$PVR_STATE_DIR
 
 # The Linux pair, timed.
 linux_run() {
-    local cfg g p t0 t1 t2
+    local cfg g p t0 t1 t2 verbose=
     require_pvxl
     rm -f "$STATE_DIR/pvxl-linux.state"
     mkdir -p "$STATE_DIR"
+    # A retry boots the guest without "quiet", so that if its guest
+    # stops too, the console says where.
+    [ -e "$PVR_OUT/pvxl-linux.console.log" ] && verbose=loglevel=7
     cfg=$(GUEST_CFG_EXTRA=$(pvxl_cfg_lines pvxl-linux) \
-          linux_guest_cfg pvxl-linux tpm) || fail "no guest config"
+          linux_guest_cfg pvxl-linux tpm $verbose) || fail "no guest config"
     t0=$(pvr_uptime_cs)
     pvxl create -p "$cfg" > "$PVR_OUT/linux-create.log" 2>&1 ||
         fail "pvxl create: $(pvr_last_line "$PVR_OUT/linux-create.log")"
@@ -30,8 +33,13 @@ linux_run() {
     xenstore-read "/local/domain/$p/memory/target" \
         > "$PVR_OUT/linux-mem-target-kb" 2>/dev/null || true
     guest_unpause pvxl-linux || fail "xl unpause failed"
-    guest_log_wait 600 "$g" "$PVR_OUT/pvxl-linux.console.log" "^pvr-guest:" ||
+    if ! guest_log_wait 600 "$g" "$PVR_OUT/pvxl-linux.console.log" \
+            "^pvr-guest:"; then
+        guest_vcpu_snapshot "$g" > "$PVR_OUT/linux-vcpu.txt"
+        xl dmesg | grep -E "d$g(v[0-9]+)?[: ]" | tail -n 5
+        tail -n 5 "$PVR_OUT/pvxl-linux.console.log"
         fail "the guest never reached userspace"
+    fi
     t2=$(pvr_uptime_cs)
     echo "$(( (t1 - t0) * 10 )) $(( (t2 - t1) * 10 ))" > "$PVR_OUT/linux-times"
     if ! guest_wait_gone 600 "$g"; then

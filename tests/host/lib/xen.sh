@@ -95,6 +95,19 @@ guest_log_wait() {
     return 1
 }
 
+# guest_vcpu_snapshot DOMID: the registers and stack of DOMID's vCPUs
+# (xenctx), three times a second apart, to tell a hung guest's loop from
+# a wedged vCPU.  Prints nothing if the domain is gone.
+guest_vcpu_snapshot() {
+    local xenctx=/usr/lib/xen-4.17/bin/xenctx i
+    [ -x "$xenctx" ] || { echo "no $xenctx"; return 0; }
+    for i in 1 2 3; do
+        echo "== xenctx -a $1, $i"
+        "$xenctx" -a "$1" 2>&1 | head -n 60
+        sleep 1
+    done
+}
+
 _pvr_xs_is() {
     local v
     v=$(xenstore-read "$1") || return 1
