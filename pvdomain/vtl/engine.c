@@ -132,24 +132,24 @@ uint16_t vtl__write(pvr_vtl *v, uint64_t gpa, const void *buf, size_t len)
     return st;
 }
 
-uint16_t vtl__read_batch(pvr_vtl *v, const struct vtl_call *c, size_t hdr,
-                         size_t elem, void *buf, size_t cap,
+uint16_t vtl__read_input(pvr_vtl *v, const struct vtl_call *c, size_t hdr,
+                         size_t elem, uint8_t page[VTL_PAGE],
                          unsigned int *n_out)
 {
     const struct pvr_vsm_req *req = c->req;
     unsigned int n = req->rep_count - req->rep_start;
+    uint16_t st;
 
+    /* The whole list lies in the input page (INVALID_ALIGNMENT). */
+    if ( (st = vtl__block_ok(req->arg, hdr + elem * req->rep_count)) )
+        return st;
     /* Rep continuation: at most reps_per_request now. */
     if ( n > v->reps_per_request )
         n = v->reps_per_request;
     *n_out = n;
-    if ( n == 0 )
-        return HV_STATUS_SUCCESS;
-    /* The caller checked the whole list lies in one page: it fits. */
-    if ( elem * n > cap )
-        return HV_STATUS_INVALID_ALIGNMENT;
-    return vtl__read(v, req->arg + hdr + elem * req->rep_start, buf,
-                     elem * n);
+    /* One copy (one mapping) for the header and this batch. */
+    return vtl__read(v, req->arg, page,
+                     hdr + elem * (req->rep_start + n));
 }
 
 /* vsm-in-xen.md 4.1: any partition but self is INVALID_PARTITION_ID. */

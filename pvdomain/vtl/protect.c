@@ -42,21 +42,13 @@ static int map_flags_access(uint32_t flags, enum pvr_access *out)
     return 0;
 }
 
-/* Checks of the header; the list is read in batches by the caller. */
-static uint16_t mvp_header(pvr_vtl *v, struct vtl_call *c,
+/* Checks of the header (in: its copy). */
+static uint16_t mvp_header(pvr_vtl *v, struct vtl_call *c, const uint8_t *in,
                            enum pvr_access *acc_out)
 {
-    const struct pvr_vsm_req *req = c->req;
-    uint8_t in[MVP_HEADER];
     unsigned int target;
     uint16_t st;
 
-    /* The whole list lies in the input page (INVALID_ALIGNMENT). */
-    if ( (st = vtl__block_ok(req->arg,
-                             MVP_HEADER + MVP_ELEM * req->rep_count)) )
-        return st;
-    if ( (st = vtl__read(v, req->arg, in, sizeof(in))) )
-        return st;
     if ( (st = vtl__partition_ok(vtl__le64(in))) )
         return st;
     if ( in[13] || in[14] || in[15] )
@@ -85,18 +77,18 @@ static uint16_t mvp_header(pvr_vtl *v, struct vtl_call *c,
 
 uint16_t vtl__modify_protection(pvr_vtl *v, struct vtl_call *c)
 {
-    uint8_t list[MVP_ELEM * 512];
+    const uint8_t *list;
+    uint8_t in[VTL_PAGE];
     enum pvr_access acc;
     unsigned int n, i;
     uint16_t st;
     int rc;
 
-    if ( (st = mvp_header(v, c, &acc)) )
-        return st;
     /* The page holds at most (4096 - 16) / 8 = 510 elements. */
-    if ( (st = vtl__read_batch(v, c, MVP_HEADER, MVP_ELEM, list,
-                               sizeof(list), &n)) )
+    if ( (st = vtl__read_input(v, c, MVP_HEADER, MVP_ELEM, in, &n)) ||
+         (st = mvp_header(v, c, in, &acc)) )
         return st;
+    list = in + MVP_HEADER + MVP_ELEM * c->req->rep_start;
     for ( i = 0; i < n; i++ )
     {
         uint64_t gfn = vtl__le64(list + MVP_ELEM * i);

@@ -166,20 +166,19 @@ static uint16_t reg_set(struct reg_ctx *r, uint32_t name, uint64_t val,
     return st;
 }
 
-/* The header of both calls, and the page rules for their lists. */
-static uint16_t reg_header(pvr_vtl *v, const struct vtl_call *c,
-                           uint64_t in_len, uint64_t out_len,
-                           struct reg_ctx *r)
+/*
+ * Both calls' input (elements of elem bytes) into in, and the checks of
+ * its header; out_len: the output list's size, to be in one page too.
+ */
+static uint16_t reg_input(pvr_vtl *v, const struct vtl_call *c, size_t elem,
+                          uint64_t out_len, uint8_t in[VTL_PAGE],
+                          unsigned int *n_out, struct reg_ctx *r)
 {
-    const struct pvr_vsm_req *req = c->req;
-    uint8_t in[REG_HEADER];
     uint16_t st;
 
-    if ( (st = vtl__block_ok(req->arg, in_len)) )
+    if ( (st = vtl__read_input(v, c, REG_HEADER, elem, in, n_out)) )
         return st;
-    if ( out_len && (st = vtl__block_ok(req->data, out_len)) )
-        return st;
-    if ( (st = vtl__read(v, req->arg, in, sizeof(in))) )
+    if ( out_len && (st = vtl__block_ok(c->req->data, out_len)) )
         return st;
     if ( (st = vtl__partition_ok(vtl__le64(in))) )
         return st;
@@ -197,18 +196,17 @@ static uint16_t reg_header(pvr_vtl *v, const struct vtl_call *c,
 uint16_t vtl__get_registers(pvr_vtl *v, struct vtl_call *c)
 {
     const struct pvr_vsm_req *req = c->req;
-    uint8_t names[GET_ELEM * 256], out[GET_OUT_ELEM * 256];
+    uint8_t in[VTL_PAGE], out[VTL_PAGE];
+    const uint8_t *names;
     struct reg_ctx r;
     unsigned int n, i;
     uint16_t st, wst;
 
     /* 16 output bytes a rep: at most 256 reps fit the output page. */
-    if ( (st = reg_header(v, c, REG_HEADER + GET_ELEM * req->rep_count,
-                          GET_OUT_ELEM * req->rep_count, &r)) )
+    if ( (st = reg_input(v, c, GET_ELEM, GET_OUT_ELEM * req->rep_count, in,
+                         &n, &r)) || n == 0 )
         return st;
-    if ( (st = vtl__read_batch(v, c, REG_HEADER, GET_ELEM, names,
-                               sizeof(names), &n)) || n == 0 )
-        return st;
+    names = in + REG_HEADER + GET_ELEM * req->rep_start;
     memset(out, 0, sizeof(out));
     for ( i = 0; i < n && st == HV_STATUS_SUCCESS; i++ )
     {
@@ -234,18 +232,15 @@ uint16_t vtl__get_registers(pvr_vtl *v, struct vtl_call *c)
 
 uint16_t vtl__set_registers(pvr_vtl *v, struct vtl_call *c)
 {
-    const struct pvr_vsm_req *req = c->req;
-    uint8_t elems[SET_ELEM * 128];
+    uint8_t in[VTL_PAGE];
+    const uint8_t *elems;
     struct reg_ctx r;
     unsigned int n, i;
     uint16_t st;
 
-    if ( (st = reg_header(v, c, REG_HEADER + SET_ELEM * req->rep_count, 0,
-                          &r)) )
+    if ( (st = reg_input(v, c, SET_ELEM, 0, in, &n, &r)) || n == 0 )
         return st;
-    if ( (st = vtl__read_batch(v, c, REG_HEADER, SET_ELEM, elems,
-                               sizeof(elems), &n)) || n == 0 )
-        return st;
+    elems = in + REG_HEADER + SET_ELEM * c->req->rep_start;
     for ( i = 0; i < n; i++ )
     {
         const uint8_t *e = elems + SET_ELEM * i;

@@ -72,12 +72,13 @@ uint16_t vtl__block_ok(uint64_t gpa, uint64_t len);
 uint16_t vtl__read(pvr_vtl *v, uint64_t gpa, void *buf, size_t len);
 uint16_t vtl__write(pvr_vtl *v, uint64_t gpa, const void *buf, size_t len);
 /*
- * The next batch of a rep call's list: elements [rep_start, rep_start
- * + *n_out) of elem bytes after a header of hdr bytes, into buf (cap
- * bytes), *n_out at most reps_per_request; 0 when nothing is left.
+ * A rep call's input: a header of hdr bytes and rep_count elements of
+ * elem bytes must lie in one page; copies the header and the elements
+ * up to rep_start + *n_out into page (same offsets), *n_out being what
+ * this request does: at most reps_per_request, 0 when none are left.
  */
-uint16_t vtl__read_batch(pvr_vtl *v, const struct vtl_call *c, size_t hdr,
-                         size_t elem, void *buf, size_t cap,
+uint16_t vtl__read_input(pvr_vtl *v, const struct vtl_call *c, size_t hdr,
+                         size_t elem, uint8_t page[VTL_PAGE],
                          unsigned int *n_out);
 /* PartitionId, VpIndex (HV_VP_INDEX_SELF allowed) and HV_INPUT_VTL. */
 uint16_t vtl__partition_ok(uint64_t id);

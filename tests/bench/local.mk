@@ -20,3 +20,6 @@ bench: $(EXTRA_PROGRAMS) pvdomaind pvdomainctl
 tests_bench_bench_blkfront_SOURCES = tests/bench/bench_blkfront.c \
 	$(PVR_NVME_TEST_DRV)
 tests_bench_bench_blkfront_LDADD = $(PVR_TEST_LIBS)
+EXTRA_PROGRAMS += tests/bench/bench_vtl
+tests_bench_bench_vtl_SOURCES = tests/bench/bench_vtl.c
+tests_bench_bench_vtl_LDADD = $(PVR_TEST_LIBS)
