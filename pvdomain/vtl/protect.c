@@ -159,9 +159,13 @@ static void build_message(uint8_t *m, unsigned int vp,
 static uint64_t crash(pvr_vtl *v, unsigned int vp, uint64_t gpa,
                       const char *why)
 {
+    static struct pvr_ratelimit rl;
+
     v->stats.crashes++;
-    pvr_err(VTL_COMP, "vp%u: VTL violation at %#llx: %s: crashing the "
-            "domain", vp, (unsigned long long)gpa, why);
+    /* An error, but one a guest causes: limited all the same. */
+    if ( pvr_ratelimit_ok(&rl, VTL_COMP) )
+        pvr_err(VTL_COMP, "vp%u: VTL violation at %#llx: %s: crashing the "
+                "domain", vp, (unsigned long long)gpa, why);
     return PVR_VSM_ACT_CRASH;
 }
 

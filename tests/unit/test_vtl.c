@@ -46,8 +46,11 @@ static void test_pairing(void)
     env_open(&e, 2, 0);
     pvr_sim_ioreq_servers(e.st.sim, &ranges);
     CHECK_EQ(ranges, 1);
-    /* Each kind reaches it; a bad shape (a write, by pointer) does not. */
+    /* Each kind reaches it, also as pvr_sim_io() posts it. */
     CHECK_EQ(vsm_post(&e, 1, pvr_vsm_addr(3, 0), 0, 0, 0), 0);
+    CHECK_EQ(pvr_sim_io(e.st.sim, 0, &req), 0);
+    CHECK_EQ(req.data, HV_STATUS_INVALID_PARTITION_ID); /* a zero page */
+    /* A bad shape (by pointer) does not reach it. */
     req.flags = PVR_IOREQ_F_DATA_IS_PTR | PVR_IOREQ_F_DIR_READ;
     CHECK_EQ(pvr_sim_io_raw(e.st.sim, pvr_ioreq_server_id(e.st.srv), 0,
                             &req), 0);
