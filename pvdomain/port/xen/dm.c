@@ -82,6 +82,9 @@ static int xen_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
  * libxendevicemodel maps only port, MMIO and PCI ranges, so the VSM
  * kinds go as a raw XEN_DMOP_(un)map_io_range through a privcmd handle
  * of our own, restricted to the guest first (as xentoolcore would).
+ * Opened per call: claims come before the worker drops root; a release
+ * after it may fail to open, harmlessly, as destroying the server in
+ * Xen drops its ranges.
  */
 static int xen_map_vsm_range(pvr_port *p, uint32_t domid, uint16_t id,
                              uint64_t start, uint64_t end, bool map)
