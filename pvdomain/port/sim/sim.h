@@ -62,7 +62,8 @@ void *pvr_sim_guest_page(pvr_sim *s, uint64_t gfn);
  * state field is ignored; on return req->data holds the result.  Ranges
  * no server claims behave as Xen's null handler (reads all-ones, writes
  * dropped) and return 1.  Returns 0 when a server completed it,
- * -ETIMEDOUT when none answered within about five seconds.
+ * -ETIMEDOUT when none answered within about five seconds.  A request of
+ * type PVR_IOREQ_TYPE_VSM goes as pvr_sim_vsm() sends it.
  */
 int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req);
 
