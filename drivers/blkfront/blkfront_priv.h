@@ -45,6 +45,7 @@ struct pvr_blkfront {
     unsigned int ring_order, ring_size;
     uint32_t ring_refs[BF_MAX_RING_PAGES];
     uint32_t req_prod_pvt, rsp_cons;
+    bool in_poll;           /* reading responses: post nothing new */
     uint32_t evtchn;
 
     /* The disk, from the backend, at Connected. */

@@ -316,7 +316,8 @@ void bf_kick_queue(pvr_blkfront *bf)
     uint32_t old = bf->req_prod_pvt;
     unsigned int idx, budget = bf->ring_size;
 
-    while ( bf->state == PVR_BLKFRONT_CONNECTED && bf->q_len && budget-- &&
+    while ( !bf->in_poll && bf->state == PVR_BLKFRONT_CONNECTED &&
+            bf->q_len && budget-- &&
             bf->req_prod_pvt - bf->rsp_cons < bf->ring_size &&
             (idx = free_slot(bf)) < bf->nr_slots )
     {
@@ -422,12 +423,20 @@ static bool consume(pvr_blkfront *bf)
     return true;
 }
 
-void bf_poll(pvr_blkfront *bf)
+/*
+ * Passes over the responses until the producer stands still after
+ * rsp_event is armed (RING_FINAL_CHECK_FOR_RESPONSES).  Requests that
+ * done() submits meanwhile wait in the queue until the end (bf->in_poll),
+ * so the backend can answer no more than was in flight at the start, at
+ * most a ring: every pass but the last takes at least one response, and
+ * the bound below is never reached by any backend, honest or not.
+ */
+static void poll_rounds(pvr_blkfront *bf)
 {
     unsigned int round;
 
-    for ( round = 0; round < 2 && bf->state == PVR_BLKFRONT_CONNECTED;
-          round++ )
+    for ( round = 0; round <= bf->ring_size &&
+                     bf->state == PVR_BLKFRONT_CONNECTED; round++ )
     {
         if ( !consume(bf) )
         {
@@ -446,8 +455,15 @@ void bf_poll(pvr_blkfront *bf)
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if ( __atomic_load_n(&bf->sring->rsp_prod, __ATOMIC_ACQUIRE) ==
              bf->rsp_cons )
-            break;
+            return;
     }
+}
+
+void bf_poll(pvr_blkfront *bf)
+{
+    bf->in_poll = true;
+    poll_rounds(bf);
+    bf->in_poll = false;
     bf_kick_queue(bf);
 }
 

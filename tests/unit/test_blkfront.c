@@ -544,6 +544,47 @@ static void test_bad_nodes(void)
 }
 
 /*
+ * A backend that answers while we are still reading its answers: each
+ * completion submits the next request and the backend serves it at
+ * once.  Nothing may stall: what done() submits is posted after the
+ * pass, and the backend's notification brings the next event.
+ */
+static struct sbenv *chain_env;
+static unsigned int chain_left, chain_done;
+static struct treq chain_req;
+
+static void chain_next(pvr_blk_req *r, int status)
+{
+    CHECK_EQ(status, 0);
+    chain_done++;
+    if ( chain_left == 0 )
+        return;
+    chain_left--;
+    r->sector = (r->sector + 8) % SECTORS;
+    CHECK_EQ(chain_env->dev->ops->submit(chain_env->dev->be, r), 0);
+    simblkback_poll(&chain_env->sb, 0);
+}
+
+static void test_chain(void)
+{
+    struct sbenv e;
+    unsigned int r;
+
+    open_env(&e, &plain, NULL);
+    chain_env = &e;
+    chain_left = 99;
+    chain_done = 0;
+    treq_init(&chain_req, PVR_BLK_WRITE, 0);
+    shape(&chain_req, 1, 0);
+    chain_req.r.done = chain_next;
+    CHECK_EQ(e.dev->ops->submit(e.dev->be, &chain_req.r), 0);
+    for ( r = 0; r < 400 && chain_done < 100; r++ )
+        sbenv_pump(&e);
+    CHECK_EQ(chain_done, 100);
+    close_env(&e);
+}
+
+/*
  * Every port call blkfront makes, in the handshake, the data path and
  * teardown, fails in turn (-EIO): each request still completes exactly
  * once (with its result or an error), and nothing stays shared, bound
@@ -618,6 +659,7 @@ int main(void)
     test_disconnect();
     test_bad_nodes();
     test_faults();
+    test_chain();
     free(pages);
     return check_result("test_blkfront");
 }
