@@ -248,10 +248,10 @@ static int finish_connect(pvr_blkfront *bf)
         return -EINVAL;
     }
     snprintf(path, sizeof(path), "%s/mode", bf->be);
+    bf->readonly = (info & PVR_VDISK_READONLY) != 0;
     if ( pvr_port_xs_read(bf->port, path, &mode, NULL) == 0 )
-        bf->readonly = !strcmp(mode, "r");
+        bf->readonly |= !strcmp(mode, "r");
     free(mode);
-    bf->readonly |= (info & PVR_VDISK_READONLY) != 0;
     bf->sectors = sectors;
     bf->flush = xs_flag(bf, "feature-flush-cache");
     bf->barrier = xs_flag(bf, "feature-barrier");

@@ -193,6 +193,15 @@ static void test_handshake(void)
         CHECK(!e.sb.fe_persistent);
         e.dev->ops->info(e.dev->be, &info);
         CHECK(info.readonly && info.flush);
+        {
+            struct treq t;
+
+            /* A read-only disk: a write fails here, never sent. */
+            treq_init(&t, PVR_BLK_WRITE, 0);
+            shape(&t, 2, 0);
+            CHECK_EQ(run(&e, &t), -EROFS);
+            CHECK_EQ(e.sb.st.writes, 0);
+        }
         close_env(&e);
     }
 }
