@@ -297,8 +297,9 @@ static void push(pvr_blkfront *bf, uint32_t old)
     /* The index is visible before we read the backend's req_event. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     event = __atomic_load_n(&bf->sring->req_event, __ATOMIC_RELAXED);
-    if ( (uint32_t)(prod - event) < (uint32_t)(prod - old) )
-        pvr_port_evtchn_notify(bf->port, bf->evtchn);
+    if ( (uint32_t)(prod - event) < (uint32_t)(prod - old) &&
+         pvr_port_evtchn_notify(bf->port, bf->evtchn) )
+        bf_lost(bf, "event channel failed");  /* replayed when it is back */
 }
 
 static unsigned int free_slot(const pvr_blkfront *bf)

@@ -428,6 +428,16 @@ static void test_misbehaviour(void)
     CHECK_EQ(s.connects, 2);
     CHECK_EQ(s.state, PVR_BLKFRONT_CONNECTED);
     CHECK_EQ(e.sb.st.writes, 2);    /* once lost, once replayed */
+
+    /* Our channel is gone at the kick: torn down, replayed too. */
+    CHECK_EQ(pvr_port_evtchn_unbind(e.st.port, pvr_blkfront_evtchn(e.bf)),
+             0);
+    treq_init(&a, PVR_BLK_WRITE, 48);
+    shape(&a, 1, 0);
+    CHECK_EQ(run(&e, &a), 0);
+    pvr_blkfront_stats(e.bf, &s);
+    CHECK_EQ(s.disconnects, 2);
+    CHECK_EQ(s.connects, 3);
     close_env(&e);
 }
 
