@@ -366,7 +366,27 @@ static void test_queueing(void)
     free(t);
 }
 
-/* One write whose response the backend botches in the given way. */
+/*
+ * A one-page write at sector whose answer names the wrong id: ignored,
+ * counted (bad responses so far: bad), the request left waiting.
+ */
+static void answer_badly(struct sbenv *e, struct treq *t,
+                         enum simblkback_fault fault, uint64_t sector,
+                         unsigned int bad)
+{
+    struct pvr_blkfront_stats s;
+
+    e->sb.fault = fault;
+    treq_init(t, PVR_BLK_WRITE, sector);
+    shape(t, 1, 0);
+    CHECK_EQ(e->dev->ops->submit(e->dev->be, &t->r), 0);
+    CHECK(!sbenv_pump_until(e, &t->done, 8));
+    pvr_blkfront_stats(e->bf, &s);
+    CHECK_EQ(s.bad_responses, bad);
+    CHECK_EQ(s.state, PVR_BLKFRONT_CONNECTED);
+}
+
+/* Responses the backend botches in each way simblkback knows. */
 static void test_misbehaviour(void)
 {
     struct pvr_blkfront_stats s;
@@ -385,26 +405,13 @@ static void test_misbehaviour(void)
     CHECK_EQ(run(&e, &a), -EIO);
 
     /* An unknown id is ignored; the request waits, then is cancelled. */
-    e.sb.fault = SBB_BAD_ID;
-    treq_init(&a, PVR_BLK_WRITE, 8);
-    shape(&a, 1, 0);
-    CHECK_EQ(e.dev->ops->submit(e.dev->be, &a.r), 0);
-    CHECK(!sbenv_pump_until(&e, &a.done, 8));
-    pvr_blkfront_stats(e.bf, &s);
-    CHECK_EQ(s.bad_responses, 1);
-    CHECK_EQ(s.state, PVR_BLKFRONT_CONNECTED);
+    answer_badly(&e, &a, SBB_BAD_ID, 8, 1);
 
     /* A duplicate of a finished id completes nothing twice. */
     treq_init(&b, PVR_BLK_WRITE, 16);
     shape(&b, 1, 1);
     CHECK_EQ(run(&e, &b), 0);
-    e.sb.fault = SBB_DUP_ID;
-    treq_init(&b, PVR_BLK_WRITE, 24);
-    shape(&b, 1, 1);
-    CHECK_EQ(e.dev->ops->submit(e.dev->be, &b.r), 0);
-    CHECK(!sbenv_pump_until(&e, &b.done, 8));
-    pvr_blkfront_stats(e.bf, &s);
-    CHECK_EQ(s.bad_responses, 2);
+    answer_badly(&e, &b, SBB_DUP_ID, 24, 2);
 
     /* cancel_all: each still-held request completes once, -ECANCELED. */
     e.dev->ops->cancel_all(e.dev->be);
