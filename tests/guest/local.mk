@@ -12,7 +12,8 @@
 #
 # Products for the rest of the tree:
 #   GUEST_IMAGES    every guest image, relative to the build directory.
-#   GUEST_TPM_IMAGE, GUEST_TPM_NORESTART_IMAGE, GUEST_TPM_CRASH_IMAGE
+#   GUEST_TPM_IMAGE, GUEST_TPM_NORESTART_IMAGE, GUEST_TPM_CRASH_IMAGE,
+#   GUEST_TPM_REBOOT_IMAGE
 #                   the TPM test's three.
 #   GUEST_ALTP2M_IMAGE    the altp2m test's one.
 #   GUEST_ALTP2M_EXT_IMAGE    the altp2m-ext test's one.
@@ -70,8 +71,10 @@ include $(srcdir)/tests/guest/tpm/test.mk
 GUEST_TPM_IMAGE = tests/guest/tpm/test-hvm32-tpm
 GUEST_TPM_NORESTART_IMAGE = tests/guest/tpm/test-hvm32-tpm-norestart
 GUEST_TPM_CRASH_IMAGE = tests/guest/tpm/test-hvm32-tpm-crash
+GUEST_TPM_REBOOT_IMAGE = tests/guest/tpm/test-hvm32-tpm-reboot
 guest_tpm_MAINS = tests/guest/tpm/main-restart.gobj \
-	tests/guest/tpm/main-norestart.gobj tests/guest/tpm/main-crash.gobj
+	tests/guest/tpm/main-norestart.gobj tests/guest/tpm/main-crash.gobj \
+	tests/guest/tpm/main-reboot.gobj
 
 $(guest_tpm_OBJS) $(guest_tpm_MAINS): $(GUEST_COMMON_HDRS) $(guest_tpm_HDRS)
 
@@ -86,6 +89,11 @@ tests/guest/tpm/main-norestart.gobj: tests/guest/tpm/main.c
 tests/guest/tpm/main-crash.gobj: tests/guest/tpm/main.c
 	@$(MKDIR_P) $(@D)
 	$(GUEST_V_CC)$(GUEST_CC) $(GUEST_COMPILE_FLAGS) -DTPM_TEST_RESTART=2 \
+	    -c -o $@ $(srcdir)/tests/guest/tpm/main.c
+
+tests/guest/tpm/main-reboot.gobj: tests/guest/tpm/main.c
+	@$(MKDIR_P) $(@D)
+	$(GUEST_V_CC)$(GUEST_CC) $(GUEST_COMPILE_FLAGS) -DTPM_TEST_RESTART=3 \
 	    -c -o $@ $(srcdir)/tests/guest/tpm/main.c
 
 tests/guest/tpm/test.stamp: tests/guest/tpm/test.mk \
@@ -114,6 +122,12 @@ $(GUEST_TPM_CRASH_IMAGE): tests/guest/tpm/test.stamp $(GUEST_LDS) \
 	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
 	    $(GUEST_COMMON_OBJS) $(guest_tpm_OBJS) \
 	    tests/guest/tpm/main-crash.gobj
+$(GUEST_TPM_REBOOT_IMAGE): tests/guest/tpm/test.stamp $(GUEST_LDS) \
+		$(GUEST_COMMON_OBJS) $(guest_tpm_OBJS) \
+		tests/guest/tpm/main-reboot.gobj
+	$(GUEST_V_LD)$(GUEST_CC) $(GUEST_LINK_FLAGS) -o $@ \
+	    $(GUEST_COMMON_OBJS) $(guest_tpm_OBJS) \
+	    tests/guest/tpm/main-reboot.gobj
 
 # Host unit test of the code shared with the guest.
 check_PROGRAMS += tests/guest/tpm/unit

@@ -155,6 +155,8 @@ void gtf_vcpu_yield(void);
 void gtf_hypervisor_init(void);
 const char *gtf_hypervisor_name(void);
 void __noreturn gtf_shutdown(enum gtf_result result);
+/* SCHEDOP_shutdown(reboot) on Xen; elsewhere it halts.  Prints no result. */
+void __noreturn gtf_reboot(void);
 void gtf_traps_init(void);
 
 /* Freestanding string functions (common/string.c). */

@@ -23,6 +23,7 @@
 #define HYPERVISOR_xen_version  17
 #define SCHEDOP_shutdown        2
 #define SHUTDOWN_poweroff       0
+#define SHUTDOWN_reboot         1
 #define SHUTDOWN_crash          3
 #define XENVER_version          0
 
@@ -195,6 +196,17 @@ static uint16_t acpi_pm1a_cnt(void)
             return (uint16_t)*(const uint32_t *)((uintptr_t)t + 64);
     }
     return 0;
+}
+
+void gtf_reboot(void)
+{
+    uint32_t reason = SHUTDOWN_reboot;
+
+    if ( gtf_on_xen() )
+        gtf_hypercall2(HYPERVISOR_sched_op, SCHEDOP_shutdown,
+                       (uintptr_t)&reason);
+    printk("gtf: cannot reboot (not on Xen, or Xen refused); halting\n");
+    cpu_halt_forever();
 }
 
 void gtf_shutdown(enum gtf_result result)

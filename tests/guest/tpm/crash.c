@@ -30,8 +30,7 @@
 #define CRASH_MAX_CMDS  4000u
 #define CRASH_AFTER     20u
 
-/* One NV_Read; true if it returned the pattern.  Never reports. */
-static bool quiet_nv_read(uint32_t *rc_out)
+bool tpm_nv_read_quiet(uint32_t *rc_out)
 {
     uint8_t data[TPM_NV_SIZE];
     size_t len = tpm2_build_nv_read(tpm_cmd, sizeof(tpm_cmd), TPM_NV_INDEX,
@@ -62,7 +61,7 @@ bool tpm_phase_crash(uint32_t did_vid)
 
     printk("tpm: crash: traffic\n");
     for ( i = 0; i < CRASH_MAX_CMDS; i++ )
-        if ( !quiet_nv_read(&rc) )
+        if ( !tpm_nv_read_quiet(&rc) )
             break;
     if ( i == CRASH_MAX_CMDS )
     {
@@ -105,7 +104,7 @@ bool tpm_phase_crash(uint32_t did_vid)
     tpm_ok("crash: NV_Read: the pattern written before the crash");
 
     for ( i = 0; i < CRASH_AFTER; i++ )
-        if ( !quiet_nv_read(&rc) )
+        if ( !tpm_nv_read_quiet(&rc) )
         {
             gtf_failure("tpm: crash: NV read %u after recovery failed (%s)",
                         i + 1, rc ? tpm2_rc_name(rc) : "transport");

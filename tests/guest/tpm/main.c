@@ -8,7 +8,9 @@
  * word "norestart" on a Multiboot command line also leaves it out);
  * test-hvm32-tpm-crash (TPM_TEST_RESTART=2) runs phases 1-5, then
  * crash.c's phase 7 (the paravisor dies mid-traffic and the TPM comes
- * back reset, with its NV), then the cleanup.
+ * back reset, with its NV), then the cleanup; test-hvm32-tpm-reboot
+ * (TPM_TEST_RESTART=3) runs phases 1-5 and reboots itself, and on its
+ * second boot checks the NV pattern and cleans up (reboot.c).
  *
  * What it proves, one console line per check ("tpm: ...: ok"):
  * 1. probe: a TPM answers at 0xFED40000 (else SKIP), locality 0 is
@@ -50,7 +52,9 @@
 #error "build with -DTPM_TEST_RESTART=0 or 1"
 #endif
 
-#if TPM_TEST_RESTART == 2
+#if TPM_TEST_RESTART == 3
+const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: reboot)";
+#elif TPM_TEST_RESTART == 2
 const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: crash)";
 #elif TPM_TEST_RESTART
 const char test_title[] = "TPM 2.0 TIS over MMIO (flavour: restart)";
@@ -63,6 +67,15 @@ void test_main(void)
     bool restart = TPM_TEST_RESTART == 1 && !gtf_cmdline_has("norestart");
     uint32_t did_vid;
 
+    if ( TPM_TEST_RESTART == 3 )
+    {
+        printk("tpm: phases: probe startup reboot (getrandom pcr16 nv) "
+               "cleanup\n");
+        if ( tpm_phase_probe(&did_vid) && tpm_phase_startup() &&
+             tpm_phase_reboot() && tpm_phase_cleanup() )
+            gtf_success();
+        return;
+    }
     if ( TPM_TEST_RESTART == 2 )
     {
         printk("tpm: phases: probe startup getrandom pcr16 nv crash\n");

@@ -11,11 +11,13 @@ guest_tpm_CATEGORY = functional
 guest_tpm_ENVS = hvm32
 guest_tpm_IMAGES = tests/guest/tpm/test-hvm32-tpm \
 	tests/guest/tpm/test-hvm32-tpm-norestart \
-	tests/guest/tpm/test-hvm32-tpm-crash
+	tests/guest/tpm/test-hvm32-tpm-crash \
+	tests/guest/tpm/test-hvm32-tpm-reboot
 
 # Objects shared by both images; main.c is built once per image.
 guest_tpm_OBJS = tests/guest/tpm/checks.gobj tests/guest/tpm/neg.gobj \
 	tests/guest/tpm/restart.gobj tests/guest/tpm/crash.gobj \
+	tests/guest/tpm/reboot.gobj \
 	tests/guest/tpm/bench.gobj \
 	tests/guest/tpm/tis.gobj tests/guest/tpm/tpm2.gobj \
 	tests/guest/tpm/sha256.gobj

@@ -47,6 +47,11 @@ bool tpm_read_pcr(const char *what, uint8_t digest[TPM2_SHA256_SIZE]);
 /* NV_Read of the index; a mismatch with tpm_nv_pattern is a Failure. */
 bool tpm_nv_read_matches(const char *what);
 bool tpm_all_zero(const uint8_t *p, size_t n);
+/*
+ * One NV_Read of the index; true if it returned tpm_nv_pattern.  Never
+ * reports; *RC_OUT is the response code, 0 for a transport failure.
+ */
+bool tpm_nv_read_quiet(uint32_t *rc_out);
 
 bool tpm_phase_probe(uint32_t *did_vid_out);
 bool tpm_phase_startup(void);
@@ -56,6 +61,8 @@ bool tpm_phase_nv(void);
 bool tpm_phase_negative(uint32_t did_vid);
 bool tpm_phase_restart(uint32_t did_vid);
 bool tpm_phase_crash(uint32_t did_vid);
+/* The reboot flavour: returns only on the second boot (reboot.c). */
+bool tpm_phase_reboot(void);
 /*
  * Polls DID_VID (bounded, at least 300 s) until its validity is
  * WANT_VALID; "tpm: PHASE: TPM STATE ...: ok" or an Error (restart.c).
