@@ -611,6 +611,64 @@ static void test_chain(void)
 }
 
 /*
+ * Without an evmux: the caller drains the port itself and hands
+ * blkfront its events, as a loop other than pvdomaind's would.
+ */
+static void manual_pump(struct sbenv *e)
+{
+    char *path, *token;
+    uint32_t port;
+    unsigned int i;
+
+    simblkback_xenbus(&e->sb);
+    simblkback_poll(&e->sb, 0);
+    for ( i = 0; i < 64 && pvr_port_xs_read_watch(e->st.port, &path,
+                                                  &token) == 0; i++ )
+    {
+        pvr_blkfront_handle_watch(e->bf, path, token);
+        free(path);
+        free(token);
+    }
+    for ( i = 0; i < 64 && pvr_port_evtchn_pending(e->st.port, &port) == 0;
+          i++ )
+    {
+        CHECK_EQ(port, pvr_blkfront_evtchn(e->bf));
+        CHECK_EQ(pvr_port_evtchn_unmask(e->st.port, port), 0);
+        pvr_blkfront_handle_evtchn(e->bf);
+    }
+}
+
+static void test_no_mux(void)
+{
+    struct pvr_blkfront_config cfg = { .frontend_dir = SBENV_FE };
+    struct pvr_blkfront_stats s;
+    struct sbenv e;
+    struct treq t;
+    unsigned int i;
+
+    memset(&e, 0, sizeof(e));
+    REQUIRE(simstack_open(&e.st, 0, PVR_BUFIOREQ_OFF, false) == 0);
+    REQUIRE(simblkback_open(&e.sb, e.st.port, SBENV_FE, SBENV_BE,
+                            &plain) == 0);
+    cfg.port = e.st.port;
+    REQUIRE(pvr_blkfront_open(&cfg, &e.bf) == 0);
+    e.dev = pvr_blkfront_dev(e.bf);
+    for ( i = 0; i < 8; i++ )
+        manual_pump(&e);
+    pvr_blkfront_stats(e.bf, &s);
+    CHECK_EQ(s.state, PVR_BLKFRONT_CONNECTED);
+    treq_init(&t, PVR_BLK_WRITE, 64);
+    shape(&t, 4, 0);
+    CHECK_EQ(e.dev->ops->submit(e.dev->be, &t.r), 0);
+    for ( i = 0; i < 8 && !t.done; i++ )
+        manual_pump(&e);
+    CHECK(t.calls == 1 && t.status == 0);
+    CHECK_EQ(e.sb.st.kicks, 1);     /* the response came by the event */
+    CHECK_EQ(pvr_evmux_stray(e.st.mux), 0);
+    close_env(&e);
+}
+
+/*
  * Every port call blkfront makes, in the handshake, the data path and
  * teardown, fails in turn (-EIO): each request still completes exactly
  * once (with its result or an error), and nothing stays shared, bound
@@ -686,6 +744,7 @@ int main(void)
     test_bad_nodes();
     test_faults();
     test_chain();
+    test_no_mux();
     free(pages);
     return check_result("test_blkfront");
 }
