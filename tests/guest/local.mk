@@ -145,7 +145,7 @@ CLEANFILES += $(guest_tpm_OBJS) $(guest_tpm_MAINS) \
 dist_noinst_SCRIPTS += tests/guest/tpm/qemu-swtpm.test
 EXTRA_DIST += tests/guest/tpm/test.mk tests/guest/tpm/main.c \
 	tests/guest/tpm/checks.c tests/guest/tpm/neg.c \
-	tests/guest/tpm/restart.c tests/guest/tpm/crash.c \
+	tests/guest/tpm/restart.c tests/guest/tpm/crash.c tests/guest/tpm/reboot.c \
 	tests/guest/tpm/bench.c \
 	tests/guest/tpm/tis.c tests/guest/tpm/tis.h \
 	tests/guest/tpm/tpm-test.h
