@@ -57,23 +57,12 @@ reboot_run() {
     echo "$(( (t1 - t0) * 10 ))" > "$PVR_OUT/restart-ms"
     xl list > "$PVR_OUT/xl-list-after.txt"
 
-    guest_dmesg_wait 900 "$g2" "Test result:" || true
-    xl dmesg | grep "(d$g2)" > "$PVR_OUT/guest-boot2.log"
-    cp "/var/log/pvdomain/$NAME.log" "$PVR_OUT/monitor.log" 2>/dev/null
-    grep -E "tpm: reboot|Test result" "$PVR_OUT/guest-boot2.log"
-    grep -q "Test result: SUCCESS" "$PVR_OUT/guest-boot2.log" ||
-        fail "$(grep -o 'Test result:.*' "$PVR_OUT/guest-boot2.log" ||
-                echo 'no Test result line from the second boot')"
-    guest_wait_gone 120 "$g2" || fail "the rebuilt guest did not power off"
-    guest_wait_gone 120 "$p2" ||
-        fail "the rebuilt paravisor domain outlived its guest"
-    cp "/var/log/pvdomain/$NAME.log" "$PVR_OUT/monitor.log" 2>/dev/null
-    true
+    pair_guest_finish "$NAME" "$g2" "$p2" "$PVR_OUT/guest-boot2.log" \
+        "tpm: reboot"
 }
 
 reboot_cleanup() {
-    pvxl destroy "$NAME" > /dev/null 2>&1 || true
-    guests_destroy_all
+    pair_cleanup "$NAME"
 }
 
 check_boots() {
@@ -106,12 +95,8 @@ check_new_pair() {
 }
 
 check_nothing_left() {
-    local g2 p2
-    read -r g2 p2 < "$PVR_OUT/domids2"
-    ! xenstore-exists "/local/domain/$g2/paravisor" ||
-        fail "/local/domain/$g2/paravisor left behind"
-    ! pvxl list 2>/dev/null | grep -q "$NAME" || fail "pvxl still lists it"
-    [ "$(guest_count)" = 0 ] || fail "domains left: $(xl list | tail -n +3)"
+    read -r g2 _ < "$PVR_OUT/domids2"
+    pair_nothing_left "$NAME" "$g2"
 }
 
 on_retry reboot_cleanup

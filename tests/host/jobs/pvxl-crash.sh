@@ -61,23 +61,11 @@ crash_run() {
     echo "$(( (t1 - t0) * 10 ))" > "$PVR_OUT/recovery-ms"
     xl list > "$PVR_OUT/xl-list-after.txt"
 
-    guest_dmesg_wait 900 "$g" "Test result:" || true
-    xl dmesg | grep "(d$g)" > "$PVR_OUT/guest.log"
-    grep -E "tpm: crash|Test result" "$PVR_OUT/guest.log"
-    cp "/var/log/pvdomain/$NAME.log" "$PVR_OUT/monitor.log" 2>/dev/null
-    grep -q "Test result: SUCCESS" "$PVR_OUT/guest.log" ||
-        fail "$(grep -o 'Test result:.*' "$PVR_OUT/guest.log" ||
-                echo 'no Test result line')"
-    guest_wait_gone 120 "$g" || fail "guest did not power off"
-    guest_wait_gone 120 "$p2" ||
-        fail "the new paravisor domain outlived its guest"
-    cp "/var/log/pvdomain/$NAME.log" "$PVR_OUT/monitor.log" 2>/dev/null
-    true
+    pair_guest_finish "$NAME" "$g" "$p2" "$PVR_OUT/guest.log" "tpm: crash"
 }
 
 crash_cleanup() {
-    pvxl destroy "$NAME" > /dev/null 2>&1 || true
-    guests_destroy_all
+    pair_cleanup "$NAME"
 }
 
 guest_said() {
@@ -120,10 +108,7 @@ check_monitor() {
 
 check_nothing_left() {
     read -r g p < "$PVR_OUT/domids"
-    ! xenstore-exists "/local/domain/$g/paravisor" ||
-        fail "/local/domain/$g/paravisor left behind"
-    ! pvxl list 2>/dev/null | grep -q "$NAME" || fail "pvxl still lists it"
-    [ "$(guest_count)" = 0 ] || fail "domains left: $(xl list | tail -n +3)"
+    pair_nothing_left "$NAME" "$g"
 }
 
 on_retry crash_cleanup

@@ -436,3 +436,38 @@ pair_domids() {
     p=$(xenstore-read "/local/domain/$g/paravisor/domid") || return 1
     echo "$g $p"
 }
+
+# pair_guest_finish NAME GUEST PARAVISOR LOG ERE: the end of a pair whose
+# guest is an XTF-style test: wait for its result line, keep its lines in
+# LOG (printing those matching ERE) and the pair's monitor log in
+# $PVR_OUT/monitor.log; fail unless the result is SUCCESS and both
+# domains then go away.
+pair_guest_finish() {
+    local name=$1 g=$2 p=$3 log=$4 ere=$5
+    guest_dmesg_wait 900 "$g" "Test result:" || true
+    xl dmesg | grep "(d$g)" > "$log"
+    grep -E "$ere|Test result" "$log"
+    cp "/var/log/pvdomain/$name.log" "$PVR_OUT/monitor.log" 2>/dev/null
+    grep -q "Test result: SUCCESS" "$log" ||
+        fail "$(grep -o 'Test result:.*' "$log" || echo 'no Test result line')"
+    guest_wait_gone 120 "$g" || fail "guest $g did not power off"
+    guest_wait_gone 120 "$p" ||
+        fail "the paravisor domain $p outlived its guest"
+    cp "/var/log/pvdomain/$name.log" "$PVR_OUT/monitor.log" 2>/dev/null
+    true
+}
+
+# pair_nothing_left NAME GUEST: after a pair's end, no pairing node of
+# GUEST, no pair NAME in pvxl list, no domain but dom0.
+pair_nothing_left() {
+    ! xenstore-exists "/local/domain/$2/paravisor" ||
+        fail "/local/domain/$2/paravisor left behind"
+    ! pvxl list 2>/dev/null | grep -q "$1" || fail "pvxl still lists $1"
+    [ "$(guest_count)" = 0 ] || fail "domains left: $(xl list | tail -n +3)"
+}
+
+# pair_cleanup NAME: destroy pair NAME and every other domU.
+pair_cleanup() {
+    pvxl destroy "$1" > /dev/null 2>&1 || true
+    guests_destroy_all
+}
