@@ -17,7 +17,7 @@ STATE_DIR=$PVR_STATE_DIR
 NAME=pvxl-reboot
 
 reboot_run() {
-    local cfg g p g2= p2= i t0 t1
+    local cfg g p g2='' p2='' i t0 t1
     require_pvxl
     require_guest tpm/test-hvm32-tpm-reboot
     rm -f "$STATE_DIR/$NAME.state"
