@@ -36,6 +36,7 @@ linux_run() {
     if ! guest_log_wait 600 "$g" "$PVR_OUT/pvxl-linux.console.log" \
             "^pvr-guest:"; then
         guest_vcpu_snapshot "$g" > "$PVR_OUT/linux-vcpu.txt"
+        cp /var/log/pvdomain/pvxl-linux.log "$PVR_OUT/monitor.log"
         xl dmesg | grep -E "d$g(v[0-9]+)?[: ]" | tail -n 5
         tail -n 5 "$PVR_OUT/pvxl-linux.console.log"
         fail "the guest never reached userspace"
@@ -83,13 +84,12 @@ report_figures() {
         "MemTotal - MemAvailable at ready"
 }
 
-pair_cleanup() {
-    pvxl destroy pvxl-linux > /dev/null 2>&1 || true
-    guests_destroy_all
+linux_cleanup() {
+    pair_cleanup pvxl-linux
 }
 
-on_retry pair_cleanup
+on_retry linux_cleanup
 step --timeout 1200 linux-run linux_run
 step linux-tpm check_linux_tpm
 step figures report_figures
-step --always cleanup pair_cleanup
+step --always cleanup linux_cleanup
