@@ -28,6 +28,7 @@ EXTRA_DIST += \
 	tests/host/lib/steps.sh \
 	tests/host/lib/xen.sh \
 	tests/host/jobs/smoke.sh \
+	tests/host/jobs/nvme-xtf.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \
 	tests/host/jobs/pvxl-tpm.sh \
