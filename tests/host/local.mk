@@ -29,6 +29,7 @@ EXTRA_DIST += \
 	tests/host/lib/xen.sh \
 	tests/host/jobs/smoke.sh \
 	tests/host/jobs/nvme-xtf.sh \
+	tests/host/jobs/nvme-hvmloader.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \
 	tests/host/jobs/pvxl-tpm.sh \
