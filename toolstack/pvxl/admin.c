@@ -164,6 +164,24 @@ int pvr_pvxl_pair_list(pvr_pvxl *px, pvr_pvxl_pair **out, size_t *n_out)
     return 0;
 }
 
+/* NAME's pidfile and saved configuration. */
+static void run_files_remove(const char *name)
+{
+    char path[256];
+
+    pvxl__pidfile(name, path, sizeof(path));
+    unlink(path);
+    pvxl__savedcfg(name, path, sizeof(path));
+    unlink(path);
+}
+
+/*
+ * The monitor leads its own session (setsid), so its process group also
+ * holds whatever it runs: an `xl create` of a pair being restarted.
+ * SIGTERM ends a monitor waiting for events at once; one busy restarting
+ * the pair has 10 s before the whole group is killed, so that nothing of
+ * it goes on creating domains after we return.
+ */
 static void stop_monitor(long pid)
 {
     int i;
@@ -172,14 +190,36 @@ static void stop_monitor(long pid)
         return;
     for ( i = 0; i < 100 && !kill((pid_t)pid, 0); i++ )
         nanosleep(&(struct timespec){ .tv_nsec = 100000000L }, NULL);
-    if ( !kill((pid_t)pid, 0) )
-        kill((pid_t)pid, SIGKILL);
+    kill(-(pid_t)pid, SIGKILL);
+}
+
+int pvr_pvxl_monitor_stop(const char *name)
+{
+    long pid = monitor_pid(name);
+
+    stop_monitor(pid);
+    return pid ? 1 : 0;
+}
+
+int pvr_pvxl_leftovers_destroy(pvr_pvxl *px, const char *name)
+{
+    char pvname[160];
+    const char *names[2] = { name, pvname };
+    uint32_t d;
+    int i, n = 0;
+
+    snprintf(pvname, sizeof(pvname), "%s-paravisor", name);
+    for ( i = 0; i < 2; i++ )
+        if ( !libxl_name_to_domid(px->ctx, names[i], &d) &&
+             !pvr_pvxl_domain_destroy(px, d) )
+            n++;
+    run_files_remove(name);
+    return n;
 }
 
 int pvr_pvxl_pair_destroy(pvr_pvxl *px, const pvr_pvxl_pair *pair,
                           pvr_pvxl_err *err)
 {
-    char path[256];
     int rc = 0;
 
     stop_monitor(pair->monitor_pid);
@@ -197,11 +237,6 @@ int pvr_pvxl_pair_destroy(pvr_pvxl *px, const pvr_pvxl_pair *pair,
         rc = -EIO;
     }
     if ( strcmp(pair->name, "-") )
-    {
-        pvxl__pidfile(pair->name, path, sizeof(path));
-        unlink(path);
-        pvxl__savedcfg(pair->name, path, sizeof(path));
-        unlink(path);
-    }
+        run_files_remove(pair->name);
     return rc;
 }

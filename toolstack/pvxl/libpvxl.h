@@ -228,6 +228,18 @@ int pvr_pvxl_pair_find(pvr_pvxl *px, const char *what, pvr_pvxl_pair *out,
 /* Every pair; *out is malloc()ed, the caller frees it. */
 int pvr_pvxl_pair_list(pvr_pvxl *px, pvr_pvxl_pair **out, size_t *n_out);
 
+/*
+ * Stop the monitor of pair NAME, if one runs, with anything it runs (an
+ * `xl create` while it restarts the pair).  1 if there was one, else 0.
+ */
+int pvr_pvxl_monitor_stop(const char *name);
+
+/*
+ * Destroy the domains named NAME and NAME-paravisor, if they exist: what
+ * a pair restart cut short leaves.  Returns how many were destroyed.
+ */
+int pvr_pvxl_leftovers_destroy(pvr_pvxl *px, const char *name);
+
 /* Stop the monitor, destroy both domains, remove nodes and run files. */
 int pvr_pvxl_pair_destroy(pvr_pvxl *px, const pvr_pvxl_pair *pair,
                           pvr_pvxl_err *err);

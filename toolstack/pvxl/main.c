@@ -84,10 +84,28 @@ static int cmd_destroy(pvr_pvxl *px, int argc, char **argv)
     pvr_pvxl_pair pair;
     pvr_pvxl_err err;
 
+    int monitor;
+
     if ( argc != 2 )
         return usage("destroy takes one NAME or DOMID");
-    if ( pvr_pvxl_pair_find(px, argv[1], &pair, &err) ||
-         pvr_pvxl_pair_destroy(px, &pair, &err) )
+    /*
+     * A monitor restarting the pair (guest reboot, paravisor crash) has
+     * its domains half made: stop it before looking for them, or it
+     * makes new ones behind our back.
+     */
+    monitor = pvr_pvxl_monitor_stop(argv[1]);
+    if ( pvr_pvxl_pair_find(px, argv[1], &pair, &err) )
+    {
+        /* Stopped mid-restart: what it had made has no pairing yet. */
+        if ( monitor || pvr_pvxl_leftovers_destroy(px, argv[1]) )
+        {
+            pvr_pvxl_leftovers_destroy(px, argv[1]);
+            return 0;
+        }
+        fprintf(stderr, "pvxl: destroy: %s\n", err.msg);
+        return 1;
+    }
+    if ( pvr_pvxl_pair_destroy(px, &pair, &err) )
     {
         fprintf(stderr, "pvxl: destroy: %s\n", err.msg);
         return 1;
