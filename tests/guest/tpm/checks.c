@@ -285,13 +285,17 @@ static bool nv_define(void)
     return true;
 }
 
-bool tpm_phase_nv(void)
+void tpm_nv_pattern_fill(void)
 {
     unsigned int i;
 
     for ( i = 0; i < TPM_NV_SIZE; i++ )
         tpm_nv_pattern[i] = (uint8_t)(0xa5 ^ (i * 0x1d));
+}
 
+bool tpm_phase_nv(void)
+{
+    tpm_nv_pattern_fill();
     if ( !nv_define() )
         return false;
 

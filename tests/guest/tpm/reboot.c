@@ -31,10 +31,11 @@ bool tpm_phase_reboot(void)
     uint8_t pcr[TPM2_SHA256_SIZE];
     uint32_t rc;
 
+    tpm_nv_pattern_fill();
     if ( !tpm_nv_read_quiet(&rc) )
     {
         printk("tpm: reboot: no pattern in NV (%s): first boot\n",
-               rc ? tpm2_rc_name(rc) : "transport");
+               rc ? tpm2_rc_name(rc) : "other data, or no response");
         if ( !tpm_phase_random() || !tpm_phase_pcr() || !tpm_phase_nv() )
             return false;
         printk("tpm: reboot: first boot done, rebooting\n");

@@ -26,8 +26,9 @@
 extern uint8_t tpm_cmd[TPM2_MAX_COMMAND_SIZE];
 extern uint8_t tpm_rsp[TPM2_MAX_COMMAND_SIZE];
 extern size_t tpm_rsp_len;
-/* The pattern phase 5 writes to the NV index. */
+/* The pattern phase 5 writes to the NV index, set by tpm_nv_pattern_fill. */
 extern uint8_t tpm_nv_pattern[TPM_NV_SIZE];
+void tpm_nv_pattern_fill(void);
 /* The value phase 4 computed for PCR 16 after its extend. */
 extern uint8_t tpm_pcr16_value[TPM2_SHA256_SIZE];
 
@@ -49,7 +50,8 @@ bool tpm_nv_read_matches(const char *what);
 bool tpm_all_zero(const uint8_t *p, size_t n);
 /*
  * One NV_Read of the index; true if it returned tpm_nv_pattern.  Never
- * reports; *RC_OUT is the response code, 0 for a transport failure.
+ * reports; *RC_OUT is the response code, 0 for a transport failure or
+ * a successful read of other data.
  */
 bool tpm_nv_read_quiet(uint32_t *rc_out);
 
