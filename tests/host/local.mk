@@ -35,7 +35,7 @@ EXTRA_DIST += \
 	tests/host/jobs/pvxl-tpm.sh \
 	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs-pending/README \
-	tests/host/jobs-pending/pvxl-linux.sh \
+	tests/host/jobs/pvxl-linux.sh \
 	tests/host/jobs/pvxl-pairs.sh \
 	tests/host/jobs-pending/pvxl-reboot.sh \
 	tests/host/jobs/pvxl-badcfg.sh \
