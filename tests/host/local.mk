@@ -25,6 +25,7 @@ EXTRA_DIST += \
 	tests/host/image/guest-init \
 	tests/host/image/guest-scripts/marker \
 	tests/host/image/guest-scripts/tpm \
+	tests/host/image/guest-scripts/nvme \
 	tests/host/lib/steps.sh \
 	tests/host/lib/xen.sh \
 	tests/host/jobs/smoke.sh \

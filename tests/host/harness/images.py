@@ -41,8 +41,15 @@ DOM0_MODULES: list[str] = [
 
 # TPM drivers of the Linux guest; built into Debian's 6.1 kernel, in which
 # case there is nothing to copy, but a kernel that has them as modules
-# gets them loaded by the guest's init.
-GUEST_MODULES: list[str] = ["tpm", "tpm_tis_core", "tpm_tis", "tpm_crb"]
+# gets them loaded by the guest's init.  Then NVMe (nvme-core needs
+# t10-pi, whose CRC libraries ask the crypto API for their generic
+# implementations: loaded first, as the guest has no modprobe) and ext4
+# (which also mounts ext2), for tests/host/jobs/nvme-linux.sh.
+GUEST_MODULES: list[str] = [
+    "tpm", "tpm_tis_core", "tpm_tis", "tpm_crb",
+    "crct10dif_generic", "crc64_rocksoft_generic", "nvme-core", "nvme",
+    "crc32c_generic", "ext4",
+]
 
 GUEST_TOOLS: list[str] = [
     "tpm2_startup", "tpm2_getrandom", "tpm2_pcrread", "tpm2_pcrextend",
