@@ -291,7 +291,9 @@ guest_initrd_with_script() {
     dir=$(mktemp -d) || return 1
     mkdir -p "$dir/pvr" && cp "$1" "$dir/pvr/run.sh" &&
         (cd "$dir" && find . | cpio -o -H newc --quiet) > "$dir.cpio" &&
-        cat "$PVR_LINUX_INITRD" "$dir.cpio" > "$2"
+        cp "$PVR_LINUX_INITRD" "$2" &&
+        truncate -s %4 "$2" &&
+        cat "$dir.cpio" >> "$2"
     local rc="$?"
     rm -rf "$dir" "$dir.cpio"
     return $rc
