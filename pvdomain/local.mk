@@ -5,6 +5,7 @@ noinst_LIBRARIES += libpvr.a
 libpvr_a_CPPFLAGS = $(AM_CPPFLAGS) $(LIBTPMS_CFLAGS)
 libpvr_a_SOURCES = \
 	pvdomain/core/log.c pvdomain/core/log.h \
+	pvdomain/core/fdio.c pvdomain/core/fdio.h \
 	pvdomain/core/loop.c pvdomain/core/loop.h \
 	pvdomain/core/msg.c pvdomain/core/msg.h \
 	pvdomain/core/xsconfig.c pvdomain/core/daemon.h \

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "drivers/nvme/blkdev.h"
 
 struct blkfile {
@@ -45,25 +46,6 @@ static void file_info(void *be, struct pvr_blk_info *out)
         .sectors = f->sectors, .max_segs = PVR_BLK_MAX_SEGS,
         .flush = true, .discard = f->discard,
     };
-}
-
-/* All of len bytes at off, or a negative errno (-EIO at end of file). */
-static int pio_all(int fd, bool write, uint8_t *buf, size_t len, off_t off)
-{
-    size_t done = 0;
-
-    while ( done < len )
-    {
-        ssize_t r = write ? pwrite(fd, buf + done, len - done, off + done)
-                          : pread(fd, buf + done, len - done, off + done);
-
-        if ( r < 0 && errno == EINTR )
-            continue;
-        if ( r <= 0 )
-            return r < 0 ? -errno : -EIO;
-        done += r;
-    }
-    return 0;
 }
 
 static int serve(struct blkfile *f, const pvr_blk_req *r)
@@ -98,7 +80,8 @@ static int serve(struct blkfile *f, const pvr_blk_req *r)
         size_t len;
         uint8_t *page = pvr_blk_seg_data(&r->seg[i], &len);
 
-        rc = pio_all(f->fd, r->op == PVR_BLK_WRITE, page, len, at);
+        rc = r->op == PVR_BLK_WRITE ? pvr_pwrite_all(f->fd, page, len, at)
+                                     : pvr_pread_all(f->fd, page, len, at);
         if ( rc )
             /* A short file (truncated under us) or an I/O error. */
             return rc == -ENOSPC || rc == -EIO ? -EIO : rc;

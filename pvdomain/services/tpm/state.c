@@ -36,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fdio.h"
 #include "core/log.h"
 #include "services/tpm/tpm_priv.h"
 
@@ -193,31 +194,6 @@ static uint64_t get64(const uint8_t *p)
     return get32(p) | ((uint64_t)get32(p + 4) << 32);
 }
 
-/*
- * Read into rbuf, or write wbuf (the other is NULL): all len bytes at
- * off.  Bounded: every pass moves at least one byte or fails.
- */
-static int pio_all(int fd, uint8_t *rbuf, const uint8_t *wbuf, size_t len,
-                   uint64_t off)
-{
-    size_t done = 0;
-
-    while ( done < len )
-    {
-        ssize_t r = wbuf ? pwrite(fd, wbuf + done, len - done, off + done)
-                         : pread(fd, rbuf + done, len - done, off + done);
-
-        if ( r < 0 && errno == EINTR )
-            continue;
-        if ( r <= 0 )
-            return r < 0 ? -errno : -EIO;
-        done += r;
-    }
-    return 0;
-}
-
-#define pread_all(fd, buf, len, off)  pio_all(fd, buf, NULL, len, off)
-#define pwrite_all(fd, buf, len, off) pio_all(fd, NULL, buf, len, off)
 
 /* Half the device, in whole sectors; 0 if the device is too small. */
 static uint64_t slot_size(uint64_t dev_size)
@@ -232,7 +208,7 @@ static int slot_header(int fd, uint64_t ssize, unsigned int i,
 {
     uint8_t h[SLOT_HDR_USED];
     unsigned int k;
-    int rc = pread_all(fd, h, sizeof(h), i * ssize);
+    int rc = pvr_pread_all(fd, h, sizeof(h), i * ssize);
 
     memset(sl, 0, sizeof(*sl));
     if ( rc )
@@ -257,7 +233,7 @@ static uint8_t *slot_bytes(int fd, uint64_t ssize, unsigned int i,
 {
     uint8_t *buf = malloc(sl->len);
 
-    if ( buf && (pread_all(fd, buf, sl->len, i * ssize + SLOT_HDR) ||
+    if ( buf && (pvr_pread_all(fd, buf, sl->len, i * ssize + SLOT_HDR) ||
                  tpm__crc32(buf, sl->len) != sl->crc) )
     {
         free(buf);
@@ -339,9 +315,9 @@ static int slots_write(int fd, uint64_t dev_size, const uint8_t *bytes,
     put32(h + 16, len);
     put32(h + 20, tpm__crc32(bytes, len));
     put32(h + 24, tpm__crc32(h, 24));
-    rc = pwrite_all(fd, bytes, len, i * ssize + SLOT_HDR);
+    rc = pvr_pwrite_all(fd, bytes, len, i * ssize + SLOT_HDR);
     if ( rc == 0 )
-        rc = pwrite_all(fd, h, sizeof(h), i * ssize);
+        rc = pvr_pwrite_all(fd, h, sizeof(h), i * ssize);
     if ( rc == 0 && fsync(fd) < 0 )
         rc = -errno;
     return rc;
