@@ -64,13 +64,14 @@ tests_host_progs_pvr_altp2m_mon_LDADD = $(XEN_LIBS)
 noinst_PROGRAMS += tests/host/progs/pvr-set-target
 HOST_STAGE_PROGS += tests/host/progs/pvr-set-target
 tests_host_progs_pvr_set_target_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
-tests_host_progs_pvr_set_target_SOURCES = tests/host/progs/set-target.c
+tests_host_progs_pvr_set_target_SOURCES = tests/host/progs/set-target.c \
+	tests/host/progs/domid.h
 tests_host_progs_pvr_set_target_LDADD = $(XEN_LIBS)
 # The VSM channel's stand-in paravisor; libxencall for the raw dm_op.
 noinst_PROGRAMS += tests/host/progs/pvr-vsm-responder
 HOST_STAGE_PROGS += tests/host/progs/pvr-vsm-responder
 tests_host_progs_pvr_vsm_responder_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS)
 tests_host_progs_pvr_vsm_responder_SOURCES = \
-	tests/host/progs/vsm-responder.c
+	tests/host/progs/vsm-responder.c tests/host/progs/domid.h
 tests_host_progs_pvr_vsm_responder_LDADD = $(XEN_LIBS) -lxencall
 endif

@@ -18,18 +18,7 @@
 #include <xenctrl.h>
 #include <xenstore.h>
 
-static int parse_domid(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if ( errno || end == s || *end || s[0] == '-' || v == 0 || v >= 0x7ff0 )
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
+#include "domid.h"
 
 int main(int argc, char **argv)
 {

@@ -62,6 +62,8 @@
 #include <xen/hvm/ioreq.h>
 #include <xen/hvm/params.h>
 
+#include "domid.h"
+
 #define PROG "pvr-vsm-responder"
 
 /* The channel's ABI (xen-patches 0011; not in Debian's headers). */
@@ -138,19 +140,6 @@ static void on_signal(int sig)
 {
     (void)sig;
     stop = 1;
-}
-
-static int parse_domid(const char *s, uint32_t *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if ( errno || end == s || *end || s[0] == '-' || v == 0 || v >= 0x7ff0 )
-        return -EINVAL;
-    *out = v;
-    return 0;
 }
 
 /* Copies LEN bytes at guest GPA to or from BUF, a page at a time. */
