@@ -16,26 +16,17 @@
 # domain; the old one is gone from Xen (no zombie); pvxl's monitor logged
 # the death and the restart; after the guest's poweroff nothing is left.
 
-STATE_DIR=$PVR_STATE_DIR
 NAME=pvxl-crash
 
 crash_run() {
-    local cfg g p p2 t0 t1 i
+    local g p p2 t0 t1 i
     require_pvxl
     require_guest tpm/test-hvm32-tpm-crash
     xl info | grep -q '^xen_extra *: .*-pvr' ||
         skip "needs xen-patches: Xen 4.17 keeps a dead paravisor's IOREQ" \
              "server and blocks the vCPU waiting on it"
-    rm -f "$STATE_DIR/$NAME.state"
-    mkdir -p "$STATE_DIR"
-    cfg=$(xtf_guest_cfg "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-crash" \
-        "$(pvxl_cfg_lines "$NAME")") || fail "no guest config"
-    pvxl create "$cfg" > "$PVR_OUT/create.log" 2>&1 ||
-        fail "pvxl create: $(pvr_last_line "$PVR_OUT/create.log")"
-    g=$(guest_domid "$NAME") || fail "no guest domid"
-    p=$(xenstore-read "/local/domain/$g/paravisor/domid") ||
-        fail "no pairing in xenstore"
-    echo "$g $p" > "$PVR_OUT/domids"
+    pair_create_xtf "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-crash"
+    read -r g p < "$PVR_OUT/domids"
 
     guest_dmesg_wait 600 "$g" "tpm: crash: traffic" ||
         fail "the guest never started its TPM traffic"

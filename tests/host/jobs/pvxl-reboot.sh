@@ -13,25 +13,17 @@
 # found PCR 16 reset and reported SUCCESS; after its poweroff nothing is
 # left (domains, pairing nodes, pvxl list).
 
-STATE_DIR=$PVR_STATE_DIR
 NAME=pvxl-reboot
 
 reboot_run() {
-    local cfg g p g2='' p2='' i t0 t1
+    local g p g2='' p2='' i t0 t1
     require_pvxl
     require_guest tpm/test-hvm32-tpm-reboot
-    rm -f "$STATE_DIR/$NAME.state"
-    mkdir -p "$STATE_DIR"
-    cfg=$(xtf_guest_cfg "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-reboot" \
-        "$(pvxl_cfg_lines "$NAME")") || fail "no guest config"
-    sed -i 's/^on_reboot = .*/on_reboot = "restart"/' "$cfg"
-    grep -q '^on_reboot = "restart"$' "$cfg" || fail "cfg lacks on_reboot"
-    pvxl create "$cfg" > "$PVR_OUT/create.log" 2>&1 ||
-        fail "pvxl create: $(pvr_last_line "$PVR_OUT/create.log")"
-    g=$(guest_domid "$NAME") || fail "no guest domid"
-    p=$(xenstore-read "/local/domain/$g/paravisor/domid") ||
-        fail "no pairing in xenstore"
-    echo "$g $p" > "$PVR_OUT/domids"
+    pair_create_xtf "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-reboot" \
+        's/^on_reboot = .*/on_reboot = "restart"/'
+    grep -q '^on_reboot = "restart"$' "$PVR_OUT/$NAME.cfg" ||
+        fail "cfg lacks on_reboot"
+    read -r g p < "$PVR_OUT/domids"
 
     guest_dmesg_wait 600 "$g" "tpm: reboot: first boot done" ||
         fail "the first boot never asked for its reboot"

@@ -439,6 +439,25 @@ pair_domids() {
     echo "$g $p"
 }
 
+# pair_create_xtf NAME IMAGE [SED-EXPR...]: pvxl create a pair NAME whose
+# guest is the XTF-style IMAGE, on a new state disk, its cfg edited by
+# each SED-EXPR; "GUEST PARAVISOR" goes to $PVR_OUT/domids.  Fails the
+# step when anything fails.
+pair_create_xtf() {
+    local name=$1 image=$2 cfg e
+    shift 2
+    rm -f "$PVR_STATE_DIR/$name.state"
+    mkdir -p "$PVR_STATE_DIR"
+    cfg=$(xtf_guest_cfg "$name" "$image" "$(pvxl_cfg_lines "$name")") ||
+        fail "no guest config"
+    for e in "$@"; do
+        sed -i "$e" "$cfg" || fail "cannot edit $cfg with $e"
+    done
+    pvxl create "$cfg" > "$PVR_OUT/create.log" 2>&1 ||
+        fail "pvxl create: $(pvr_last_line "$PVR_OUT/create.log")"
+    pair_domids "$name" > "$PVR_OUT/domids" || fail "no pairing in xenstore"
+}
+
 # pair_guest_finish NAME GUEST PARAVISOR LOG ERE: the end of a pair whose
 # guest is an XTF-style test: wait for its result line, keep its lines in
 # LOG (printing those matching ERE) and the pair's monitor log in
