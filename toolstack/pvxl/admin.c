@@ -195,7 +195,7 @@ static void stop_monitor(long pid)
 
 int pvr_pvxl_monitor_stop(const char *name)
 {
-    long pid = monitor_pid(name);
+    long pid = strchr(name, '/') ? 0 : monitor_pid(name);
 
     stop_monitor(pid);
     return pid ? 1 : 0;
@@ -208,6 +208,8 @@ int pvr_pvxl_leftovers_destroy(pvr_pvxl *px, const char *name)
     uint32_t d;
     int i, n = 0;
 
+    if ( strchr(name, '/') )
+        return 0;
     snprintf(pvname, sizeof(pvname), "%s-paravisor", name);
     for ( i = 0; i < 2; i++ )
         if ( !libxl_name_to_domid(px->ctx, names[i], &d) &&

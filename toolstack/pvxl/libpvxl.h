@@ -235,8 +235,10 @@ int pvr_pvxl_pair_list(pvr_pvxl *px, pvr_pvxl_pair **out, size_t *n_out);
 int pvr_pvxl_monitor_stop(const char *name);
 
 /*
- * Destroy the domains named NAME and NAME-paravisor, if they exist: what
- * a pair restart cut short leaves.  Returns how many were destroyed.
+ * Destroy the domains named NAME and NAME-paravisor, if they exist, and
+ * NAME's run files: what a pair restart cut short leaves.  For a caller
+ * that has just stopped NAME's monitor: the names alone do not prove the
+ * domains belong to a pair.  Returns how many were destroyed.
  */
 int pvr_pvxl_leftovers_destroy(pvr_pvxl *px, const char *name);
 

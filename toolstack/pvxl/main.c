@@ -83,8 +83,7 @@ static int cmd_destroy(pvr_pvxl *px, int argc, char **argv)
 {
     pvr_pvxl_pair pair;
     pvr_pvxl_err err;
-
-    int monitor;
+    int monitor, rc;
 
     if ( argc != 2 )
         return usage("destroy takes one NAME or DOMID");
@@ -94,18 +93,17 @@ static int cmd_destroy(pvr_pvxl *px, int argc, char **argv)
      * makes new ones behind our back.
      */
     monitor = pvr_pvxl_monitor_stop(argv[1]);
-    if ( pvr_pvxl_pair_find(px, argv[1], &pair, &err) )
+    rc = pvr_pvxl_pair_find(px, argv[1], &pair, &err);
+    if ( rc && monitor )
     {
-        /* Stopped mid-restart: what it had made has no pairing yet. */
-        if ( monitor || pvr_pvxl_leftovers_destroy(px, argv[1]) )
-        {
-            pvr_pvxl_leftovers_destroy(px, argv[1]);
-            return 0;
-        }
-        fprintf(stderr, "pvxl: destroy: %s\n", err.msg);
-        return 1;
+        /*
+         * Stopped mid-restart: what it had made is not paired yet.  Only
+         * then are domains found by name alone ours to destroy.
+         */
+        pvr_pvxl_leftovers_destroy(px, argv[1]);
+        return 0;
     }
-    if ( pvr_pvxl_pair_destroy(px, &pair, &err) )
+    if ( rc || pvr_pvxl_pair_destroy(px, &pair, &err) )
     {
         fprintf(stderr, "pvxl: destroy: %s\n", err.msg);
         return 1;
