@@ -36,7 +36,7 @@ EXTRA_DIST += \
 	tests/host/jobs/pvxl-tpm.sh \
 	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs-pending/README \
-	tests/host/jobs-pending/nvme-linux.sh \
+	tests/host/jobs/nvme-linux.sh \
 	tests/host/jobs/pvxl-linux.sh \
 	tests/host/jobs/pvxl-pairs.sh \
 	tests/host/jobs/pvxl-reboot.sh \

@@ -9,8 +9,8 @@
 # mounts it), writes files, prints their SHA-256 sums, syncs and
 # unmounts.  Boot 2 (a new guest, a new pvdomaind, the same image)
 # mounts it and checks the sums.  Then dom0 reads the files out of the
-# image file with debugfs and checks the same sums: nothing was lost
-# between the guest's page cache and the backing file.
+# image file (a read-only loop mount) and checks the same sums: nothing
+# was lost between the guest's page cache and the backing file.
 #
 # The run steps keep the consoles and pvdomaind's logs; the checks after
 # them read those.
