@@ -16,7 +16,7 @@
 NAME=pvxl-reboot
 
 reboot_run() {
-    local g p g2='' p2='' i t0 t1
+    local g p g2='' p2='' i t0 t1 ready=''
     require_pvxl
     require_guest tpm/test-hvm32-tpm-reboot
     pair_create_xtf "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-reboot" \
@@ -36,14 +36,18 @@ reboot_run() {
         if [ -n "$g2" ] && [ "$g2" != "$g" ]; then
             p2=$(xenstore-read "/local/domain/$g2/paravisor/domid" \
                  2>/dev/null) || p2=
-            [ -n "$p2" ] &&
+            if [ -n "$p2" ] &&
                 [ "$(xenstore-read "/local/domain/$p2/paravisor/state" \
-                     2>/dev/null)" = ready ] && break
+                     2>/dev/null)" = ready ]; then
+                ready=1
+                break
+            fi
         fi
         sleep 1
     done
-    [ -n "$p2" ] && [ "$g2" != "$g" ] ||
-        fail "no rebuilt pair within 600 s (guest '${g2:-none}')"
+    [ -n "$ready" ] ||
+        fail "no rebuilt pair ready within 600 s (guest '${g2:-none}'," \
+             "paravisor '${p2:-none}')"
     t1=$(pvr_uptime_cs)
     echo "$g2 $p2" > "$PVR_OUT/domids2"
     echo "$(( (t1 - t0) * 10 ))" > "$PVR_OUT/restart-ms"
