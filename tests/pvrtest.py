@@ -141,9 +141,18 @@ def distcheck() -> Tally:
     return Tally(passed=1)
 
 
+# Flight timeouts (--timeout), inside CI's 90 minutes: Debian's Xen runs
+# every job, about 45-50 minutes on an idle machine (pvxl-pairs' 20
+# cycles take 14, each Linux HVM boot 3), plus room for a retried Linux
+# boot; the patched flight runs only `# xen: patched` jobs, about 10.
+STOCK_FLIGHT_TIMEOUT = 4200
+PATCHED_FLIGHT_TIMEOUT = 1800
+
+
 def host_tests(jobs: str | None, out: Path | None = None,
                xen: Path | None = None, xen_append: str = "",
-               label: str = "host") -> Tally:
+               label: str = "host",
+               timeout: int = STOCK_FLIGHT_TIMEOUT) -> Tally:
     """Stage build/ and run the harness; counts from its summary.json.
     With xen, the harness boots that hypervisor (with xen_append on its
     command line) instead of Debian's."""
@@ -154,7 +163,8 @@ def host_tests(jobs: str | None, out: Path | None = None,
            build / "run-all-logs" / "stage.log"):
         return Tally(failed=1, failures=["make stage-host"])
     cmd = [sys.executable, str(TOP / "tests" / "host" / "run"),
-           "--stage", str(stage), "--out", str(out)]
+           "--stage", str(stage), "--out", str(out),
+           "--timeout", str(timeout)]
     if jobs:
         cmd += ["--jobs", jobs]
     if xen is not None:
@@ -235,7 +245,8 @@ def xen_patches_tests(jobs: str | None) -> Tally:
         return t
     t.add(host_tests(",".join(marked),
                      TOP / "build" / "host-results-xen-patches", xen,
-                     XEN_PATCHED_APPEND, "host (xen-patches)"))
+                     XEN_PATCHED_APPEND, "host (xen-patches)",
+                     PATCHED_FLIGHT_TIMEOUT))
     return t
 
 
