@@ -76,8 +76,13 @@ uint16_t vtl__enable_partition(pvr_vtl *v, struct vtl_call *c)
 
     if ( req->fast )
     {
-        /* Fast form: RDX (bits 51:0 per the channel) then R8. */
-        vtl__put64(in, req->arg);
+        /*
+         * Fast form: the partition ID was in RDX, where HV_PARTITION_ID_SELF
+         * does not fit the channel's 52 bits.  Xen checks it and sends 0
+         * for "self" (vsm-channel); anything else it sends is taken as the
+         * ID of another partition.  R8 holds the rest of the input.
+         */
+        vtl__put64(in, req->arg ? req->arg : HV_PARTITION_ID_SELF);
         vtl__put64(in + 8, req->data);
     }
     else if ( (st = vtl__read(v, req->arg, in, sizeof(in))) )
