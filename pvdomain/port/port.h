@@ -29,9 +29,11 @@
  * the IOREQ pages are shared with a guest or a peer domain.  Read every
  * field once into private memory before validating it.
  *
- * After pvr_port_restrict(), every handle is limited to one domain; on
- * Xen the xenstore and domain-control handles become unusable, as with
- * xentoolcore_restrict_all().  Do everything that needs them first.
+ * After pvr_port_restrict(), every handle of that port is limited to one
+ * domain; on Xen its xenstore, grant and domain-control handles are
+ * closed (they have no such mode).  Do everything that needs them first.
+ * Other ports of the same process keep their reach (unlike
+ * xentoolcore_restrict_all(), which takes every handle of the process).
  */
 #ifndef PVR_PORT_H
 #define PVR_PORT_H
@@ -170,7 +172,7 @@ int pvr_port_open(const char *name, pvr_port **port_out);
 /* Close all handles.  Accepts NULL; safe to call twice via *pp = NULL. */
 void pvr_port_close(pvr_port *p);
 
-/* Limit every handle to domid.  See the header comment. */
+/* Limit every handle of p to domid.  See the header comment. */
 int pvr_port_restrict(pvr_port *p, uint32_t domid);
 
 const char *pvr_port_name(const pvr_port *p);

@@ -81,7 +81,7 @@ static int xen_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
 /*
  * libxendevicemodel maps only port, MMIO and PCI ranges, so the VSM
  * kinds go as a raw XEN_DMOP_(un)map_io_range through a privcmd handle
- * of our own, restricted to the guest first (as xentoolcore would).
+ * of our own, restricted to the guest first (as the port's own are).
  * Opened per call: claims come before the worker drops root; a release
  * after it may fail to open, harmlessly, as destroying the server in
  * Xen drops its ranges.

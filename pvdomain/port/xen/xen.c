@@ -222,19 +222,35 @@ static int xen_open(pvr_port *p)
     return rc;
 }
 
+/*
+ * Restrict this port's handles, not every handle of the process as
+ * xentoolcore_restrict_all() would: pvdomaind's worker also holds a
+ * second port that must keep reaching dom0 (its blkif frontend's link to
+ * blkback, core/vbd.h).  The event-channel, foreign-memory and
+ * device-model handles are restricted to domid; libxenctrl (with the
+ * handles it holds inside), xenstore and the grant handles have no
+ * such mode and are closed, so later calls through them fail cleanly.
+ */
 static int xen_restrict(pvr_port *p, uint32_t domid)
 {
     struct pvr_xen *x = xen_of(p);
     int rc;
 
-    rc = xen__rc(xentoolcore_restrict_all(domid));
-    if ( rc )
+    if ( (rc = xen__rc(xenevtchn_restrict(x->xce, domid))) ||
+         (rc = xen__rc(xenforeignmemory_restrict(x->fmem, domid))) ||
+         (rc = xen__rc(xendevicemodel_restrict(x->dmod, domid))) )
         return rc;
-    /*
-     * libxenctrl, xenstore and the grant handles are not restricted but
-     * replaced by /dev/null: mark them gone so calls fail cleanly.
-     */
     x->restricted = true;
+    xs_close(x->xsh);
+    x->xsh = NULL;
+    if ( x->xgs )
+        xengntshr_close(x->xgs);
+    if ( x->xgt )
+        xengnttab_close(x->xgt);
+    x->xgs = NULL;
+    x->xgt = NULL;
+    xc_interface_close(x->xch);
+    x->xch = NULL;
     return 0;
 }
 

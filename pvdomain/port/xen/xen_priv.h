@@ -14,7 +14,6 @@
 #include <xenforeignmemory.h>
 #include <xengnttab.h>
 #include <xenstore.h>
-#include <xentoolcore.h>
 #include <xentoollog.h>
 
 #include "port/backend.h"
@@ -28,7 +27,7 @@ struct pvr_xen {
     xengnttab_handle *xgt;          /* optional: needs gntdev */
     xengntshr_handle *xgs;          /* optional: needs gntalloc */
     struct xs_handle *xsh;
-    bool restricted;                /* xch, xsh, xgt, xgs now unusable */
+    bool restricted;                /* xch, xsh, xgt, xgs closed */
 };
 
 struct pvr_port_resource {
