@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/daemon.h"
+#include "core/vbd.h"
 #include "ioreq/ioreq.h"
 #include "port/sim/sim.h"
 
@@ -43,7 +44,10 @@ static void usage(FILE *f)
 "  --tpm-resume       restore the volatile TPM state saved by a clean stop\n"
 "  --nvme STORE       serve an NVMe controller storing to STORE: a raw image\n"
 "                     file or block device (its size is the namespace's),\n"
-"                     or mem:SIZE (memory, e.g. mem:64M, for tests)\n"
+"                     or mem:SIZE (memory, e.g. mem:64M, for tests), or\n"
+"                     vbd:N, dom0's blkback through our blkfront on the\n"
+"                     vbd whose nodes the toolstack wrote in\n"
+"                     /local/domain/SELF/device/pvr-vbd/N\n"
 "  --nvme-slot BB:DD.F  its PCI function on segment 0 (default "
 PVR_NVME_DEFAULT_SLOT ");\n"
 "                     bus 0, device 2 to 31: QEMU's i440fx holds 00:00.0\n"
@@ -120,6 +124,8 @@ static const struct option options[] = {
 static int parse_args(int argc, char **argv, struct pvr_config *cfg)
 {
     bool have_domid = false, have_slot = false;
+    char err[256];
+    uint32_t devid;
     int c;
 
     memset(cfg, 0, sizeof(*cfg));
@@ -149,6 +155,8 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
             if ( !optarg[0] )
                 return bad_usage("--nvme", "give a raw image file, a block "
                                  "device or mem:SIZE");
+            if ( pvr_vbd_parse(optarg, &devid, err, sizeof(err)) == -EINVAL )
+                return bad_usage("--nvme", err);
             cfg->nvme = optarg;
             break;
         case OPT_NVME_SLOT:

@@ -3,7 +3,8 @@
  * The worker: serves the guest's devices.  Setup order matters:
  *   1. open the port and learn the guest's vCPU count (needs domctl);
  *   2. start the vTPM (reads the state file), open the NVMe backing
- *      store and the IOREQ server, register the TPM window and the NVMe
+ *      store (for vbd:N, connect to dom0's blkback on a port of its own,
+ *      which stays unrestricted) and the IOREQ server, register the TPM window and the NVMe
  *      function (config space by SBDF, BAR0 movable), and enable the
  *      server: all before the parent publishes readiness, since the
  *      guest's firmware enumerates PCI and sizes BARs at its first
@@ -27,6 +28,7 @@
 #include "core/daemon.h"
 #include "core/loop.h"
 #include "core/msg.h"
+#include "core/vbd.h"
 #include "drivers/nvme/nvme.h"
 #include "ioreq/ioreq.h"
 #include "services/tpm/tpm.h"
@@ -41,6 +43,7 @@ struct worker {
     pvr_ioreq_server *srv;
     pvr_tpm *tpm;
     struct pvr_blk_backing store;
+    pvr_vbd *vbd;                       /* --nvme vbd:N */
     pvr_nvme *nvme;
     int parent_fd;
     int sig_fd;
@@ -177,17 +180,28 @@ static int nvme_setup(struct worker *w)
         .port = w->port, .domid = cfg->domid, .sbdf = cfg->nvme_sbdf,
     };
     struct pvr_blk_info bi;
+    uint32_t devid;
     char err[256];
     int rc;
 
-    rc = pvr_blk_backing_open(cfg->nvme, &w->store, err, sizeof(err));
+    rc = pvr_vbd_parse(cfg->nvme, &devid, err, sizeof(err));
+    if ( rc == 0 )
+    {
+        /* dom0's blkback, through our own blkfront. */
+        if ( (rc = pvr_vbd_open(cfg, w->loop, devid, &w->vbd)) )
+            return rc;
+        ncfg.blk = pvr_vbd_dev(w->vbd);
+    }
+    else if ( rc == -ENOENT &&
+              !(rc = pvr_blk_backing_open(cfg->nvme, &w->store, err,
+                                          sizeof(err))) )
+        ncfg.blk = w->store.dev;
     if ( rc )
     {
         pvr_err(COMP, "--nvme %s", err);
         return rc;
     }
-    ncfg.blk = w->store.dev;
-    w->store.dev->ops->info(w->store.dev->be, &bi);
+    ncfg.blk->ops->info(ncfg.blk->be, &bi);
     rc = pvr_nvme_create(&ncfg, &w->nvme);
     if ( rc )
     {
@@ -307,6 +321,7 @@ int pvr_worker_main(const struct pvr_config *cfg, int parent_fd)
     pvr_ioreq_server_destroy(w.srv);
     /* No access can reach the controller now; then its store. */
     pvr_nvme_destroy(w.nvme);
+    pvr_vbd_close(w.vbd);
     pvr_blk_backing_close(&w.store);
     pvr_tpm_destroy(w.tpm, rc == 0 && w.save_volatile);
     pvr_evmux_destroy(w.mux);

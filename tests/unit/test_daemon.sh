@@ -42,6 +42,9 @@ check "unknown option exits 2" test $? -eq 2
 "$builddir/pvdomaind" --xenstore-config --domid 3 >"$d/out" 2>&1
 check "--xenstore-config with --domid exits 2" test $? -eq 2
 check "--xenstore-config conflict named" grep -q -- '--xenstore-config:' "$d/out"
+"$builddir/pvdomaind" --domid 3 --nvme vbd:0 >"$d/out" 2>&1
+check "--nvme vbd:0 exits 2" test $? -eq 2
+check "--nvme vbd:0 says what N is" grep -q -- "--nvme: 'vbd:0': give vbd:N" "$d/out"
 # The sim has no xenstore node "domid": not inside a paravisor domain.
 "$builddir/pvdomaind" --xenstore-config --backend sim >"$d/out" 2>&1
 check "--xenstore-config outside a domain exits 1" test $? -eq 1
