@@ -28,8 +28,10 @@ EXTRA_DIST += \
 	tests/host/image/guest-scripts/nvme \
 	tests/host/lib/steps.sh \
 	tests/host/lib/xen.sh \
+	tests/host/lib/nvme.sh \
 	tests/host/jobs/smoke.sh \
 	tests/host/jobs/nvme-xtf.sh \
+	tests/host/jobs/nvme-blkback.sh \
 	tests/host/jobs/nvme-hvmloader.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \

@@ -480,8 +480,9 @@ static bool create_queues(void)
  */
 #define RECORD 32u
 
-static void fill(uint8_t *buf, uint32_t lba, unsigned int nsect,
-                 unsigned int qn)
+/* 32-byte records naming the queue (or the soak's round) and the LBA. */
+static void records(uint8_t *buf, uint32_t lba, unsigned int nsect,
+                    bool soak, unsigned int tag)
 {
     char rec[RECORD + 1];
     unsigned int s, k;
@@ -489,10 +490,20 @@ static void fill(uint8_t *buf, uint32_t lba, unsigned int nsect,
     for ( s = 0; s < nsect; s++ )
         for ( k = 0; k < 512 / RECORD; k++ )
         {
-            snprintf(rec, sizeof(rec), "pvr-nvme q%u lba %08x #%02u ok\n",
-                     qn, lba + s, k);
+            if ( soak )
+                snprintf(rec, sizeof(rec), "soak %06u lba %08x #%02u ok\n",
+                         tag % 1000000, lba + s, k);
+            else
+                snprintf(rec, sizeof(rec), "pvr-nvme q%u lba %08x #%02u ok\n",
+                         tag, lba + s, k);
             memcpy(buf + s * 512 + k * RECORD, rec, RECORD);
         }
+}
+
+static void fill(uint8_t *buf, uint32_t lba, unsigned int nsect,
+                 unsigned int qn)
+{
+    records(buf, lba, nsect, false, qn);
 }
 
 struct region {
@@ -690,6 +701,84 @@ static bool errors(void)
     return ok;
 }
 
+/*
+ * The soak, when dom0 asks for it with "pvr-nvme-soak SECONDS" at
+ * SOAK_ASK_LBA: for that long, 64 KiB writes on queue 1 round the slots
+ * from SOAK_LBA, each read back on queue 2 and compared, with deadlines
+ * long enough for a store that goes away and comes back meanwhile (the
+ * nvme-blkback job tears dom0's backend down during it).  The last
+ * round of each slot stays on the disk, for dom0 to check.
+ */
+#define SOAK_ASK_LBA 1040u
+#define SOAK_LBA     4096u
+#define SOAK_SECT    128u
+#define SOAK_SLOTS   31u
+#define SOAK_WAIT_MS 120000u
+
+static bool soak(void)
+{
+    static const char ask[] = "pvr-nvme-soak ";
+    unsigned int secs = 0, i, rounds = 0;
+    uint64_t end, t0, worst = 0;
+    uint32_t khz;
+    uint16_t c;
+    int st;
+
+    memset(rbuf, 0, 512);
+    c = io(&q[1], 0x02, 1, SOAK_ASK_LBA, 1, rbuf, 0, NULL);
+    st = reap(&q[1], 5000) ? status_of(&q[1], c) : -1;
+    if ( st != 0 )
+        return expect("read the soak request", st, 0);
+    if ( memcmp(rbuf, ask, sizeof(ask) - 1) )
+    {
+        printk("nvme: soak: not asked\n");
+        return true;
+    }
+    for ( i = sizeof(ask) - 1; rbuf[i] >= '0' && rbuf[i] <= '9' && secs < 3600;
+          i++ )
+        secs = secs * 10 + (rbuf[i] - '0');
+    if ( !secs || secs >= 3600 || nsze < SOAK_LBA + SOAK_SLOTS * SOAK_SECT + 1 )
+    {
+        gtf_failure("nvme: soak: bad request or namespace too small");
+        return false;
+    }
+    printk("nvme: soak: %u s, %u slots of %u KiB from lba %u\n", secs,
+           SOAK_SLOTS, SOAK_SECT / 2, SOAK_LBA);
+    end = deadline(secs * 1000);
+    while ( rdtsc_ordered() < end )
+    {
+        uint32_t lba = SOAK_LBA + (rounds % SOAK_SLOTS) * SOAK_SECT;
+
+        t0 = rdtsc_ordered();
+        records(wbuf, lba, SOAK_SECT, true, rounds);
+        c = io(&q[1], 0x01, 1, lba, SOAK_SECT, wbuf, 0, prplist[0]);
+        st = reap(&q[1], SOAK_WAIT_MS) ? status_of(&q[1], c) : -1;
+        if ( st != 0 )
+        {
+            gtf_failure("nvme: soak: round %u: write lba %u: status 0x%x",
+                        rounds, lba, st);
+            return false;
+        }
+        memset(rbuf, 0xa5, SOAK_SECT * 512);
+        c = io(&q[2], 0x02, 1, lba, SOAK_SECT, rbuf, 0, prplist[1]);
+        st = reap(&q[2], SOAK_WAIT_MS) ? status_of(&q[2], c) : -1;
+        if ( st != 0 || memcmp(rbuf, wbuf, SOAK_SECT * 512) )
+        {
+            gtf_failure("nvme: soak: round %u: read lba %u: status 0x%x, %s",
+                        rounds, lba, st, st ? "failed" : "wrong data");
+            return false;
+        }
+        if ( rdtsc_ordered() - t0 > worst )
+            worst = rdtsc_ordered() - t0;
+        rounds++;
+    }
+    /* In 4096-cycle units: no 64-bit division in a 32-bit guest. */
+    khz = (gtf_tsc_khz() ? gtf_tsc_khz() : 3000000u) >> 12;
+    printk("nvme: soak: %u rounds, slowest %u ms, every read matched: ok\n",
+           rounds, (uint32_t)(worst >> 12) / (khz ? khz : 1));
+    return true;
+}
+
 static bool shutdown(void)
 {
     unsigned int i;
@@ -725,7 +814,7 @@ void test_main(void)
     printk("nvme: pci: controller at 00:%02x.%x\n", devfn >> 3, devfn & 7);
     if ( !setup_bar() || !enable() || !identify() || !create_queues() ||
          !write_all() || !read_all() || !flush_all() || !errors() ||
-         !shutdown() )
+         !soak() || !shutdown() )
     {
         if ( gtf_ok() )
             gtf_failure("nvme: CSTS 0x%x", rd(REG_CSTS));

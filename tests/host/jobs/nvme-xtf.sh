@@ -15,26 +15,12 @@
 #
 # The run steps do the work and keep every log; the checks only read them.
 
+. "$PVR_LIB/nvme.sh"
+
 XTF_IMAGE=$PVR_GUEST/nvme/test-hvm32-nvme
 NVME_IMG=/var/lib/pvr-test/nvme-xtf.img
 NVME_SECTORS=8192                       # 4 MiB
 XS_DIR=/local/domain/0/paravisor
-
-# nvme_records Q LBA N: the guest's records for N sectors from LBA, as
-# tests/guest/nvme/main.c's fill() writes them.
-nvme_records() {
-    awk -v q="$1" -v lba="$2" -v n="$3" 'BEGIN {
-        for ( s = 0; s < n; s++ )
-            for ( k = 0; k < 16; k++ )
-                printf "pvr-nvme q%u lba %08x #%02u ok\n", q, lba + s, k
-    }'
-}
-
-# nvme_put FILE Q LBA N: those records into FILE at LBA.
-nvme_put() {
-    nvme_records "$2" "$3" "$4" |
-        dd of="$1" bs=512 seek="$3" conv=notrunc status=none
-}
 
 xtf_run() {
     local domid
@@ -75,51 +61,10 @@ xtf_cleanup() {
     guests_destroy_all
 }
 
-guest_said() {
-    file_has "$PVR_OUT/guest.log" "$1"
-}
-
-check_found() {
-    guest_said "nvme: pci: controller at 00:05.0"
-    guest_said "nvme: BAR0 "
-    guest_said "nvme: identify namespace: nsze $NVME_SECTORS "
-    guest_said "nvme: queues: 2 I/O queue pairs created: ok"
-}
-
-check_io() {
-    local n
-    n=$(grep -c "nvme: write: .*: ok" "$PVR_OUT/guest.log")
-    echo "$n writes ok"
-    [ "$n" -eq 6 ] || fail "expected 6 good writes, saw $n"
-    n=$(grep -c "nvme: read: .*: ok" "$PVR_OUT/guest.log")
-    echo "$n reads ok"
-    [ "$n" -eq 8 ] || fail "expected 8 good reads, saw $n"
-    guest_said "nvme: read: .*dom0's records: matches"
-    guest_said "nvme: flush: q2: ok"
-}
-
-check_errors() {
-    local n
-    n=$(grep -c "nvme: error: .*as expected: ok" "$PVR_OUT/guest.log")
-    echo "$n broken commands got their NVMe status"
-    [ "$n" -eq 6 ] || fail "expected 6 error statuses, saw $n"
-}
-
-check_result() {
-    grep "Test result:" "$PVR_OUT/guest.log"
-    grep -q "Test result: SUCCESS" "$PVR_OUT/guest.log" ||
-        fail "$(grep -o 'Test result:.*' "$PVR_OUT/guest.log")"
-}
-
 # Every byte of the first MiB and the last sector, as the guest wrote it.
 check_image() {
     local exp=$PVR_RUN/nvme-expected.img
-    nvme_put "$exp" 1 0 8
-    nvme_put "$exp" 2 16 16
-    nvme_put "$exp" 2 40 8
-    nvme_put "$exp" 1 128 128
-    nvme_put "$exp" 2 512 256
-    nvme_put "$exp" 2 $((NVME_SECTORS - 1)) 1
+    nvme_expect_guest "$exp" $NVME_SECTORS
     [ "$(stat -c %s "$NVME_IMG")" = $((NVME_SECTORS * 512)) ] ||
         fail "the image changed size: $(stat -c %s "$NVME_IMG")"
     cmp "$exp" "$NVME_IMG" || fail "the image differs from the guest's writes"
@@ -139,10 +84,10 @@ check_daemon() {
 
 on_retry xtf_cleanup
 step --timeout 1200 run xtf_run
-step controller-found check_found
-step io-across-queues check_io
-step error-statuses check_errors
-step guest-result check_result
+step controller-found nvme_check_found "$NVME_SECTORS"
+step io-across-queues nvme_check_io
+step error-statuses nvme_check_errors
+step guest-result nvme_check_result
 step image-has-guest-bytes check_image
 step daemon-clean-exit check_daemon
 step --always cleanup xtf_cleanup
