@@ -32,10 +32,36 @@
  *          the output it wrote into guest memory (register values at the
  *          rep start's slot only).  The number of forwarded calls is
  *          printed for the job to compare with the responder's log.
+ *          The responder does at most 2 reps of 0x0C per request:
+ *          Xen continues such a call (new rep start in EDX, the call
+ *          executed again) and the guest sees only the final answer.
+ *          HvCallEnableVpVtl then gives VP 0 a VTL1 context (xen-patches
+ *          0016 loads it into VP 0's VTL1 bank).
+ * vtl      VTL call and return inside Xen: HvRegisterVsmCodePageOffsets
+ *          (Xen's own answer, alone or before names it forwards, which
+ *          then reach the responder as a continuation from rep start 1),
+ *          the stubs at those offsets; a VtlCall lands in vtl1_entry
+ *          below on VTL1's own stack with VTL1's IDTR and CR4 from the
+ *          context and its own SYSENTER_CS (0: not in the context), sees
+ *          VTL0's ESI (GPRs are shared), writes a marker and its
+ *          SYSENTER_CS, and VtlReturns; VTL0 continues after its call
+ *          with its ESP, IDTR, CR4, SYSENTER_CS and the registers VTL1
+ *          left alone intact (EAX and EDX are the call sequence's).
+ *          VTL1's PAT is banked too but not visible here: under QEMU TCG
+ *          a guest's RDMSR of PAT returns Xen's own PAT (no g_PAT).  The next VtlCall
+ *          resumes VTL1 after its VtlReturn.  A VtlCall from VTL1 and a
+ *          VtlReturn from VTL0 raise #UD on the VMMCALL (TLFS "VTL
+ *          Call"/"VTL Return"; caught here by a #UD handler that steps
+ *          over it).  Before EnableVpVtl (in every phase with VSM asked)
+ *          a VtlCall is #UD too.
+ * bench    1000 VtlCall + VtlReturn round trips and 1000 null Viridian
+ *          hypercalls (HvCallFlushVirtualAddressSpace as a fast call,
+ *          which Xen refuses at once with INVALID_PARAMETER), TSC cycles.
  * gone     After "vsm: release the paravisor" the job stops it; CPUID
  *          drops the privileges and the calls are ACCESS_DENIED again.
- * Not covered yet (Xen has no VTL banks): VTL call/return, EnableVpVtl's
- * context, protection violations.
+ * Not covered yet: the VP assist page's VTL control (entry reason,
+ * RAX/RCX on return), altp2m views per VTL (the responder answers views
+ * 0 and 0 and creates none), protection violations, 64-bit callers.
  */
 #include "guest.h"
 
@@ -52,10 +78,13 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define HV_EBX_VSM          (1u << 16)
 #define HV_EBX_VP_REGISTERS (1u << 17)
 
+#define HVCALL_FLUSH_VA_SPACE             0x0002
 #define HVCALL_MODIFY_VTL_PROTECTION_MASK 0x000c
 #define HVCALL_ENABLE_PARTITION_VTL       0x000d
 #define HVCALL_UNKNOWN                    0x000e
 #define HVCALL_ENABLE_VP_VTL              0x000f
+#define HVCALL_VTL_CALL                   0x0011
+#define HVCALL_VTL_RETURN                 0x0012
 #define HVCALL_GET_VP_REGISTERS           0x0050
 #define HVCALL_SET_VP_REGISTERS           0x0051
 
@@ -75,6 +104,7 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define ST_INVALID_VTL      0x51
 
 #define PARTITION_SELF      0xffffffffffffffffull
+#define REG_CODE_PAGE_OFFS  0x000d0002u
 #define REG_VP_STATUS       0x000d0003u
 #define REG_PART_STATUS     0x000d0004u
 #define REG_PART_CONFIG     0x000d0007u
@@ -84,7 +114,120 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 /* Seconds the job has to start or stop the responder (TCG is slow). */
 #define PAIR_TIMEOUT_S      600
 
+/* Xen's 32-bit VTL call and return sequences (xen-patches 0016). */
+#define CODE_PAGE_OFFS_32   (0x10u | 0x20u << 12)
+/* The VMMCALL in them: after "mov $imm32, %eax; xor %edx, %edx". */
+#define STUB_VMMCALL        7
+/* The VMMCALL of Xen's ordinary hypercall sequence. */
+#define HCALL_VMMCALL       5
+
+#define BENCH_SAMPLES       1000
+
+/* VTL1's registers, made different from VTL0's where the test can see. */
+#define VTL1_IDT_LIMIT      0x3f            /* 8 vectors: #UD included */
+#define VTL1_PAT            0x0007010600070106ull   /* WC in entries 2, 6 */
+#define CR4_OSFXSR          (1u << 9)
+#define MSR_SYSENTER_CS     0x174u
+#define VTL0_SYSENTER_CS    0x1234u         /* VTL1 writes 0x77 to its own */
+#define VTL1_MARKER         0x314c5456u     /* "VTL1" */
+
+/* HV_INITIAL_VP_CONTEXT (TLFS datatypes). */
+struct hv_segment {
+    uint64_t base;
+    uint32_t limit;
+    uint16_t selector, attributes;
+} __attribute__((packed));
+
+struct hv_table {
+    uint16_t pad[3], limit;
+    uint64_t base;
+} __attribute__((packed));
+
+struct hv_vp_context {
+    uint64_t rip, rsp, rflags;
+    struct hv_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+    struct hv_table idtr, gdtr;
+    uint64_t efer, cr0, cr3, cr4, pat;
+} __attribute__((packed));
+
+struct desc_ptr {
+    uint16_t limit;
+    uint32_t base;
+} __attribute__((packed));
+
+/*
+ * Shared with the assembly below (VTL1's entry, the #UD handler and the
+ * register check), so not static.
+ */
+void *vtl_call_entry, *vtl_return_entry;
+uint32_t vtl1_probe, vtl1_try_call, vtl1_entries, vtl1_resumed;
+uint32_t vtl1_esp, vtl1_esi, vtl1_cr4, vtl1_marker;
+uint32_t vtl1_sysenter_cs;
+struct desc_ptr vtl1_idtr;
+uint32_t ud_count, ud_eip, ud_orig;
+uint32_t regs_after[6];                 /* ebx ecx esi edi ebp esp */
+uint32_t esp_before;
+uint8_t vtl1_stack[4096] __attribute__((aligned(16)));
+
+/*
+ * vtl1_entry: VTL1's code, entered by each VtlCall (the first time at
+ * the context's RIP, then after its own VtlReturn).  With vtl1_probe set
+ * it records what VTL1 sees; with vtl1_try_call it makes a VtlCall from
+ * VTL1 first (#UD).  ECX is kept for VTL0; EAX and EDX are the call
+ * sequence's.
+ *
+ * vsm_ud: the #UD handler.  On a VMCALL/VMMCALL (0f 01) it counts, keeps
+ * the EIP and steps over the 3 bytes; anything else goes to the
+ * framework's handler (a crash report).
+ */
+asm ( ".pushsection .text\n"
+      ".global vtl1_entry\n"
+      "vtl1_entry:\n\t"
+      "incl vtl1_entries\n\t"
+      "cmpl $0, vtl1_probe\n\t"
+      "je 2f\n\t"
+      "mov %esp, vtl1_esp\n\t"
+      "mov %esi, vtl1_esi\n\t"
+      "sidt vtl1_idtr\n\t"
+      "mov %cr4, %eax\n\t"
+      "mov %eax, vtl1_cr4\n\t"
+      "push %ecx\n\t"
+      "mov $0x174, %ecx\n\t"
+      "rdmsr\n\t"
+      "mov %eax, vtl1_sysenter_cs\n\t"
+      "mov $0x77, %eax\n\t"
+      "xor %edx, %edx\n\t"
+      "wrmsr\n\t"
+      "pop %ecx\n\t"
+      "movl $0x314c5456, vtl1_marker\n\t"
+      "cmpl $0, vtl1_try_call\n\t"
+      "je 2f\n\t"
+      "call *vtl_call_entry\n"
+      "2:\n\t"
+      "call *vtl_return_entry\n\t"
+      "incl vtl1_resumed\n\t"
+      "jmp vtl1_entry\n"
+      ".global vsm_ud\n"
+      "vsm_ud:\n\t"
+      "push %eax\n\t"
+      "mov 4(%esp), %eax\n\t"
+      "cmpw $0x010f, (%eax)\n\t"
+      "jne 1f\n\t"
+      "mov %eax, ud_eip\n\t"
+      "incl ud_count\n\t"
+      "addl $3, 4(%esp)\n\t"
+      "pop %eax\n\t"
+      "iret\n"
+      "1:\n\t"
+      "pop %eax\n\t"
+      "jmp *ud_orig\n"
+      ".popsection\n" );
+
+void vtl1_entry(void);
+void vsm_ud(void);
+
 static uint8_t hv_page[4096] __attribute__((aligned(4096)));
+static uint64_t s_null[BENCH_SAMPLES], s_vtl[BENCH_SAMPLES];
 static uint8_t in_page[4096] __attribute__((aligned(4096)));
 static uint64_t out_page[512] __attribute__((aligned(4096)));
 static void *hv_entry = hv_page;
@@ -141,12 +284,22 @@ static void expect(const char *phase, const char *what, struct hv_result r,
                     phase, what, r.status, r.reps, status, reps);
 }
 
-/* The same for a call the paravisor answers: counted for the job. */
+/*
+ * The same for a call the paravisor answers in NREQ requests (more than
+ * one when Xen continues a rep call): counted for the job.
+ */
+static void expect_pv_n(const char *what, struct hv_result r,
+                        unsigned int status, unsigned int reps,
+                        unsigned int nreq)
+{
+    forwarded += nreq;
+    expect("paired", what, r, status, reps);
+}
+
 static void expect_pv(const char *what, struct hv_result r,
                       unsigned int status, unsigned int reps)
 {
-    forwarded++;
-    expect("paired", what, r, status, reps);
+    expect_pv_n(what, r, status, reps, 1);
 }
 
 static void expect_value(const char *phase, const char *what, uint64_t got,
@@ -223,6 +376,72 @@ static bool viridian_setup(void)
     return hv_page[0] != 0 && hv_page[0] != 0xcc;
 }
 
+static uint64_t rdmsr(uint32_t idx)
+{
+    uint32_t lo, hi;
+
+    asm volatile ( "rdmsr" : "=a" (lo), "=d" (hi) : "c" (idx) );
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static uint32_t read_cr0(void)
+{
+    uint32_t v;
+
+    asm volatile ( "mov %%cr0, %0" : "=r" (v) );
+    return v;
+}
+
+static uint32_t read_cr4(void)
+{
+    uint32_t v;
+
+    asm volatile ( "mov %%cr4, %0" : "=r" (v) );
+    return v;
+}
+
+static struct desc_ptr read_idtr(void)
+{
+    struct desc_ptr p;
+
+    asm volatile ( "sidt %0" : "=m" (p) );
+    return p;
+}
+
+static struct desc_ptr read_gdtr(void)
+{
+    struct desc_ptr p;
+
+    asm volatile ( "sgdt %0" : "=m" (p) );
+    return p;
+}
+
+/* Points vector 6 (#UD) of the IDT at vsm_ud, keeping the old handler. */
+static void install_ud_handler(void)
+{
+    struct desc_ptr idtr = read_idtr();
+    uint16_t *gate = (uint16_t *)(uintptr_t)(idtr.base + 6 * 8);
+
+    ud_orig = gate[0] | (uint32_t)gate[3] << 16;
+    gate[0] = (uintptr_t)vsm_ud & 0xffff;
+    gate[3] = (uintptr_t)vsm_ud >> 16;
+}
+
+/* A call of CODE through the hypercall page must raise #UD at AT. */
+static void expect_ud(const char *phase, const char *what, unsigned int code,
+                      const void *at)
+{
+    uint32_t before = ud_count;
+    struct hv_result r = hv_call(code, 0, 0);
+
+    if ( ud_count == before + 1 && ud_eip == (uintptr_t)at )
+        printk("vsm: %s: %s: #UD at %p: ok\n", phase, what, at);
+    else
+        gtf_failure("vsm: %s: %s: %u #UD (at 0x%x, status 0x%x), expected "
+                    "one at %p", phase, what, ud_count - before, ud_eip,
+                    r.status, at);
+}
+
 /* Xen's own answers, the same whether a paravisor is there or not. */
 static void cheap_checks(const char *phase)
 {
@@ -242,9 +461,12 @@ static void cheap_checks(const char *phase)
     expect(phase, "0x0D with an unaligned input GPA",
            hv_call(HVCALL_ENABLE_PARTITION_VTL, (uintptr_t)in_page + 4, 0),
            ST_INVALID_ALIGN, 0);
-    expect(phase, "0x0D fast with RDX bits 55:52 set",
-           hv_call(HVCALL_ENABLE_PARTITION_VTL | CTL_FAST, PARTITION_SELF,
-                   1), ST_INVALID_PARAM, 0);
+    expect(phase, "0x0F fast with RDX bits 55:52 set",
+           hv_call(HVCALL_ENABLE_VP_VTL | CTL_FAST, 1ull << 52, 0),
+           ST_INVALID_PARAM, 0);
+    expect(phase, "0x0D fast for partition 5 (Xen checks the ID)",
+           hv_call(HVCALL_ENABLE_PARTITION_VTL | CTL_FAST, 5, 1),
+           ST_INVALID_PART_ID, 0);
     set_names(part, 2);
     expect(phase, "0x50 with rep start 2 of 2",
            hv_call(HVCALL_GET_VP_REGISTERS | CTL_REPS(2) | CTL_START(2),
@@ -260,6 +482,10 @@ static void cheap_checks(const char *phase)
            ST_INVALID_PARAM, 0);
     expect(phase, "unknown call code 0x0E",
            hv_call(HVCALL_UNKNOWN, 0, 0), ST_INVALID_CODE, 0);
+    expect_ud(phase, "VtlCall before EnableVpVtl", HVCALL_VTL_CALL,
+              hv_page + HCALL_VMMCALL);
+    expect_ud(phase, "VtlReturn from VTL0", HVCALL_VTL_RETURN,
+              hv_page + HCALL_VMMCALL);
 }
 
 /* Every well-formed VSM call, denied: no paravisor. */
@@ -298,14 +524,56 @@ static struct hv_result get_regs(const uint32_t *names, unsigned int n,
                    (uintptr_t)in_page, (uintptr_t)out_page);
 }
 
+/* Flat 4 GiB segments: descriptor attributes (type, S, DPL, P, D, G). */
+static struct hv_segment flat(uint16_t selector, uint16_t attributes)
+{
+    return (struct hv_segment){ .base = 0, .limit = 0xffffffffu,
+                                .selector = selector,
+                                .attributes = attributes };
+}
+
+/*
+ * HvCallEnableVpVtl(VP 0, VTL1) with VTL1's initial context: vtl1_entry
+ * on vtl1_stack, interrupts off, the framework's flat segments and GDT,
+ * the IDT with a shorter limit, CR4 with OSFXSR added, another PAT.
+ */
+static void set_vp_context(void)
+{
+    struct desc_ptr gdtr = read_gdtr(), idtr = read_idtr();
+    struct hv_vp_context ctx = {
+        .rip = (uintptr_t)vtl1_entry,
+        .rsp = (uintptr_t)vtl1_stack + sizeof(vtl1_stack),
+        .rflags = 0x2,
+        .cs = flat(0x08, 0xc09b),
+        .ds = flat(0x10, 0xc093),
+        .es = flat(0x10, 0xc093),
+        .fs = flat(0x10, 0xc093),
+        .gs = flat(0x10, 0xc093),
+        .ss = flat(0x10, 0xc093),
+        .tr = { .base = 0, .limit = 0x67, .selector = 0,
+                .attributes = 0x8b },
+        .idtr = { .limit = VTL1_IDT_LIMIT, .base = idtr.base },
+        .gdtr = { .limit = gdtr.limit, .base = gdtr.base },
+        .efer = 0,
+        .cr0 = read_cr0(),
+        .cr3 = 0,
+        .cr4 = read_cr4() | CR4_OSFXSR,
+        .pat = VTL1_PAT,
+    };
+
+    set_hdr(PARTITION_SELF, 0, 1);
+    memcpy(in_page + 16, &ctx, sizeof(ctx));
+}
+
 static void paired_checks(void)
 {
     static const uint32_t part[] = { REG_PART_STATUS };
     static const uint32_t vp_part[] = { REG_VP_STATUS, REG_PART_STATUS };
     static const uint32_t part_bad[] = { REG_PART_STATUS, REG_NOT_VSM };
     static const uint32_t config[] = { REG_PART_CONFIG };
-    uint64_t gfns[3];
+    uint64_t gfns[5];
     uint32_t set[8];
+    unsigned int i;
 
     set_enable_hdr(5, 1);
     expect_pv("0x0D for partition 5",
@@ -315,9 +583,13 @@ static void paired_checks(void)
     expect_pv("0x0D for VTL 2",
               hv_call(HVCALL_ENABLE_PARTITION_VTL, (uintptr_t)in_page, 0),
               ST_INVALID_PARAM, 0);
-    expect_pv("0x0D fast, partition 0x1234 in RDX",
-              hv_call(HVCALL_ENABLE_PARTITION_VTL | CTL_FAST, 0x1234, 1),
-              ST_INVALID_PART_ID, 0);
+    expect("paired", "0x0D fast, partition 0x1234 in RDX (Xen's answer)",
+           hv_call(HVCALL_ENABLE_PARTITION_VTL | CTL_FAST, 0x1234, 1),
+           ST_INVALID_PART_ID, 0);
+    /* Self, sent as input 0; R8 = TargetVtl 2: the paravisor refuses. */
+    expect_pv("0x0D fast for self, VTL 2",
+              hv_call(HVCALL_ENABLE_PARTITION_VTL | CTL_FAST, PARTITION_SELF,
+                      2), ST_INVALID_PARAM, 0);
     set_hdr(PARTITION_SELF, 0, 1);
     expect_pv("0x0F before VTL1 is enabled",
               hv_call(HVCALL_ENABLE_VP_VTL, (uintptr_t)in_page, 0),
@@ -383,21 +655,196 @@ static void paired_checks(void)
               ST_ACCESS_DENIED, 0);
 
     set_hdr(PARTITION_SELF, 0x2, 0);  /* MapFlags W: VTL0 loses R and X. */
-    gfns[0] = (uintptr_t)out_page >> 12;
-    gfns[1] = gfns[0] + 1;
+    for ( i = 0; i < ARRAY_SIZE(gfns); i++ )
+        gfns[i] = ((uintptr_t)out_page >> 12) + i;
     gfns[2] = 1ull << 40;           /* Far past the guest's memory. */
     memcpy(in_page + 16, gfns, sizeof(gfns));
-    expect_pv("0x0C with a page outside the guest",
-              hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(3),
-                      (uintptr_t)in_page, 0), ST_INVALID_PARAM, 2);
+    /* The responder does 2 reps a request: the 3rd in a continuation. */
+    expect_pv_n("0x0C with a page outside the guest (continued once)",
+                hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(3),
+                        (uintptr_t)in_page, 0), ST_INVALID_PARAM, 2, 2);
     expect_pv("0x0C of 2 pages",
               hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(2),
                       (uintptr_t)in_page, 0), ST_SUCCESS, 2);
+    gfns[2] = gfns[1] + 1;
+    memcpy(in_page + 16, gfns, sizeof(gfns));
+    expect_pv_n("0x0C of 5 pages (continued twice)",
+                hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(5),
+                        (uintptr_t)in_page, 0), ST_SUCCESS, 5, 3);
+    expect_pv_n("0x0C of 5 pages from rep start 1 (continued once)",
+                hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(5) |
+                        CTL_START(1), (uintptr_t)in_page, 0),
+                ST_SUCCESS, 5, 2);
 
-    set_hdr(PARTITION_SELF, 0, 1);
-    expect_pv("0x0F after VTL1 is enabled (no VTL banks yet)",
+    set_vp_context();
+    expect_pv("0x0F EnableVpVtl(0, 1) with a VTL1 context",
               hv_call(HVCALL_ENABLE_VP_VTL, (uintptr_t)in_page, 0),
-              ST_OPERATION_DENIED, 0);
+              ST_SUCCESS, 0);
+    expect_pv("0x0F again",
+              hv_call(HVCALL_ENABLE_VP_VTL, (uintptr_t)in_page, 0),
+              ST_INVALID_VTL, 0);
+}
+
+/*
+ * A VtlCall through Xen's stub with known values in the registers VTL1
+ * leaves alone; what they hold afterwards goes to regs_after[].
+ */
+static void vtl_call_checked(void)
+{
+    asm volatile ( "push %%ebp\n\t"
+                   "mov $0xb0b0b0b0, %%ebx\n\t"
+                   "mov $0xc0c0c0c0, %%ecx\n\t"
+                   "mov $0x51515151, %%esi\n\t"
+                   "mov $0xd1d1d1d1, %%edi\n\t"
+                   "mov $0xebebebeb, %%ebp\n\t"
+                   "mov %%esp, esp_before\n\t"
+                   "call *vtl_call_entry\n\t"
+                   "mov %%ebx, regs_after\n\t"
+                   "mov %%ecx, regs_after + 4\n\t"
+                   "mov %%esi, regs_after + 8\n\t"
+                   "mov %%edi, regs_after + 12\n\t"
+                   "mov %%ebp, regs_after + 16\n\t"
+                   "mov %%esp, regs_after + 20\n\t"
+                   "pop %%ebp"
+                   ::: "eax", "ebx", "ecx", "edx", "esi", "edi", "memory",
+                       "cc" );
+}
+
+static void vtl_call_plain(void)
+{
+    asm volatile ( "call *vtl_call_entry"
+                   ::: "eax", "edx", "memory", "cc" );
+}
+
+/* The stub at OFFSET of the hypercall page is Xen's, not int3 filler. */
+static void expect_stub(const char *what, unsigned int offset)
+{
+    const uint8_t *p = hv_page + offset;
+
+    if ( p[0] == 0xb8 && p[5] == 0x31 && p[7] == 0x0f && p[8] == 0x01 &&
+         p[10] == 0xc3 )
+        printk("vsm: vtl: %s stub at +0x%x: ok\n", what, offset);
+    else
+        gtf_failure("vsm: vtl: %s stub at +0x%x: %02x %02x %02x ...", what,
+                    offset, p[0], p[1], p[2]);
+}
+
+static void vtl_checks(void)
+{
+    static const uint32_t offs[] = { REG_CODE_PAGE_OFFS };
+    static const uint32_t offs_part[] = { REG_CODE_PAGE_OFFS,
+                                          REG_PART_STATUS };
+    static const char *const reg_name[] = { "EBX", "ECX", "ESI", "EDI",
+                                            "EBP" };
+    static const uint32_t reg_want[] = { 0xb0b0b0b0, 0xc0c0c0c0,
+                                         0x51515151, 0xd1d1d1d1,
+                                         0xebebebeb };
+    struct desc_ptr idtr = read_idtr();
+    uint32_t cr4 = read_cr4(), ud, offsets;
+    unsigned int i;
+
+    expect("vtl", "0x50 VsmCodePageOffsets (Xen's answer)",
+           get_regs(offs, 1, 0), ST_SUCCESS, 1);
+    expect_value("vtl", "VsmCodePageOffsets", out_page[0], CODE_PAGE_OFFS_32);
+    offsets = out_page[0];
+    expect_pv("0x50 VsmCodePageOffsets, VsmPartitionStatus",
+              get_regs(offs_part, 2, 0), ST_SUCCESS, 2);
+    expect_value("vtl", "slot 0 (Xen)", out_page[0], CODE_PAGE_OFFS_32);
+    expect_value("vtl", "slot 1 (the paravisor)", out_page[2], 0x10003);
+    vtl_call_entry = hv_page + (offsets & 0xfff);
+    vtl_return_entry = hv_page + ((offsets >> 12) & 0xfff);
+    expect_stub("VtlCall", offsets & 0xfff);
+    expect_stub("VtlReturn", (offsets >> 12) & 0xfff);
+    if ( !gtf_ok() )
+        return;
+
+    wrmsr(MSR_SYSENTER_CS, VTL0_SYSENTER_CS);
+    vtl1_probe = 1;
+    vtl_call_checked();
+    expect_value("vtl", "VTL1 entries after a VtlCall", vtl1_entries, 1);
+    expect_value("vtl", "VTL1's marker", vtl1_marker, VTL1_MARKER);
+    if ( vtl1_esp > (uintptr_t)vtl1_stack &&
+         vtl1_esp <= (uintptr_t)vtl1_stack + sizeof(vtl1_stack) )
+        printk("vsm: vtl: VTL1 ran on its own stack (ESP 0x%x, VTL0's "
+               "0x%x): ok\n", vtl1_esp, esp_before);
+    else
+        gtf_failure("vsm: vtl: VTL1's ESP 0x%x is not on its stack",
+                    vtl1_esp);
+    expect_value("vtl", "ESI seen by VTL1 (shared)", vtl1_esi, 0x51515151);
+    expect_value("vtl", "VTL1's IDTR limit", vtl1_idtr.limit,
+                 VTL1_IDT_LIMIT);
+    /* Not in HV_INITIAL_VP_CONTEXT: VTL1's bank starts with 0. */
+    expect_value("vtl", "VTL1's SYSENTER_CS", vtl1_sysenter_cs, 0);
+    expect_value("vtl", "VTL1's CR4", vtl1_cr4, cr4 | CR4_OSFXSR);
+    expect_value("vtl", "VTL0's ESP after the call", regs_after[5],
+                 esp_before);
+    for ( i = 0; i < ARRAY_SIZE(reg_name); i++ )
+        expect_value("vtl", reg_name[i], regs_after[i], reg_want[i]);
+    expect_value("vtl", "VTL0's IDTR limit", read_idtr().limit,
+                 idtr.limit);
+    expect_value("vtl", "VTL0's SYSENTER_CS", rdmsr(MSR_SYSENTER_CS),
+                 VTL0_SYSENTER_CS);
+    expect_value("vtl", "VTL0's CR4", read_cr4(), cr4);
+
+    vtl1_marker = 0;
+    vtl_call_plain();
+    expect_value("vtl", "VTL1 resumed after its VtlReturn", vtl1_resumed,
+                 1);
+    expect_value("vtl", "VTL1 entries", vtl1_entries, 2);
+    expect_value("vtl", "VTL1's marker again", vtl1_marker, VTL1_MARKER);
+
+    ud = ud_count;
+    vtl1_try_call = 1;
+    vtl_call_plain();
+    vtl1_try_call = 0;
+    if ( ud_count == ud + 1 &&
+         ud_eip == (uintptr_t)vtl_call_entry + STUB_VMMCALL &&
+         vtl1_entries == 3 )
+        printk("vsm: vtl: VtlCall from VTL1: #UD at 0x%x: ok\n", ud_eip);
+    else
+        gtf_failure("vsm: vtl: VtlCall from VTL1: %u #UD at 0x%x, %u "
+                    "entries", ud_count - ud, ud_eip, vtl1_entries);
+
+    ud = ud_count;
+    asm volatile ( "call *vtl_return_entry" ::: "eax", "edx", "memory",
+                   "cc" );
+    if ( ud_count == ud + 1 &&
+         ud_eip == (uintptr_t)vtl_return_entry + STUB_VMMCALL )
+        printk("vsm: vtl: VtlReturn from VTL0 via its stub: #UD at 0x%x: "
+               "ok\n", ud_eip);
+    else
+        gtf_failure("vsm: vtl: VtlReturn from VTL0: %u #UD at 0x%x",
+                    ud_count - ud, ud_eip);
+    vtl1_probe = 0;
+    printk("vsm: vtl: end\n");
+}
+
+static void bench(void)
+{
+    unsigned int i, entries = vtl1_entries;
+    struct hv_result r = { 0, 0 };
+    uint64_t t0;
+
+    if ( gtf_tsc_khz() )
+        printk("bench: tsc_khz=%u\n", gtf_tsc_khz());
+    for ( i = 0; i < BENCH_SAMPLES; i++ )
+    {
+        t0 = rdtsc_ordered();
+        r = hv_call(HVCALL_FLUSH_VA_SPACE | CTL_FAST, 0, 0);
+        s_null[i] = rdtsc_ordered() - t0;
+    }
+    expect("bench", "null hypercall's status", r, ST_INVALID_PARAM, 0);
+    for ( i = 0; i < BENCH_SAMPLES; i++ )
+    {
+        t0 = rdtsc_ordered();
+        vtl_call_plain();
+        s_vtl[i] = rdtsc_ordered() - t0;
+    }
+    expect_value("bench", "VTL1 entries in the round trips",
+                 vtl1_entries - entries, BENCH_SAMPLES);
+    gtf_bench_report("vsm-null-hypercall", s_null, BENCH_SAMPLES);
+    gtf_bench_report("vsm-vtl-roundtrip", s_vtl, BENCH_SAMPLES);
+    printk("vsm: bench: %u samples each\n", BENCH_SAMPLES);
 }
 
 void test_main(void)
@@ -410,6 +857,7 @@ void test_main(void)
         return;
     }
     printk("vsm: probe: Viridian hypercall page at %p: ok\n", hv_page);
+    install_ud_handler();
 
     set_enable_hdr(PARTITION_SELF, 1);
     r = hv_call(HVCALL_ENABLE_PARTITION_VTL, (uintptr_t)in_page, 0);
@@ -438,6 +886,12 @@ void test_main(void)
     expect_privileges("paired", true);
     cheap_checks("paired");
     paired_checks();
+    if ( gtf_ok() )
+    {
+        vtl_checks();
+        if ( gtf_ok() )
+            bench();
+    }
     printk("vsm: paired: %u calls answered by the paravisor\n", forwarded);
 
     printk("vsm: release the paravisor\n");

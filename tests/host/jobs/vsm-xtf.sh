@@ -3,7 +3,9 @@
 #
 # Job vsm-xtf: the VSM guest test (tests/guest/vsm) with a dom0 stand-in
 # paravisor, pvr-vsm-responder, on the VSM policy channel of
-# xen-patches 0011-0013 (IOREQ_TYPE_VSM, range type 3).
+# xen-patches 0011-0013 (IOREQ_TYPE_VSM, range type 3) and the VTL
+# switch of 0016 (register banks, HvCallVtlCall/HvCallVtlReturn inside
+# Xen, the hypercall page's VTL stubs).
 #
 # Run 1 (vsm-xtf): the guest is created paused without a viridian key in
 # its cfg (HVM_PARAM_VIRIDIAN is write-once and libxl would set it first),
@@ -12,8 +14,11 @@
 # it and the guest must end in SKIP "no VSM", which skips the job, as
 # altp2m-xtf does on stock Xen.  On the patched Xen the guest checks Xen's
 # own answers with no paravisor, prints "waiting for the paravisor", and
-# the job starts the responder; the guest checks the answers it relays and
-# prints "release the paravisor"; the job stops the responder (its server
+# the job starts the responder; the guest checks the answers it relays
+# (rep calls the responder answers in parts are continued by Xen), enables
+# VTL1 on its VP, enters VTL1 and comes back (phase vtl), times VtlCall +
+# VtlReturn against a null Viridian hypercall (bench), and prints "release
+# the paravisor"; the job stops the responder (its server
 # is destroyed) and the guest checks that VSM is denied again.
 # Run 2 (vsm-plain, patched Xen only): the same image with the base
 # viridian set only must see Xen exactly as before the patches:
@@ -128,7 +133,36 @@ check_alone() {
 }
 
 check_paired() {
-    check_phase paired "paired: 0x0F after VTL1 is enabled"
+    check_phase paired "paired: 0x0F again"
+}
+
+check_vtl() {
+    check_phase vtl "vsm: vtl: end"
+}
+
+# The figures of phase bench: TSC cycles as us, and the round trip's
+# ratio to the null hypercall.
+check_bench() {
+    local log=$PVR_OUT/vsm-xtf.log khz name p50 p99 n50 n99
+    check_phase bench "vsm: bench: 1000 samples each"
+    khz=$(bench_khz "$log")
+    n50=$(bench_field "$log" vsm-null-hypercall p50)
+    n99=$(bench_field "$log" vsm-null-hypercall p99)
+    [ -n "$n50" ] && [ -n "$n99" ] && [ "$n50" -gt 0 ] ||
+        fail "no null-hypercall figures"
+    for name in null-hypercall vtl-roundtrip; do
+        p50=$(bench_field "$log" "vsm-$name" p50)
+        p99=$(bench_field "$log" "vsm-$name" p99)
+        [ -n "$p50" ] && [ -n "$p99" ] || fail "no vsm-$name figures"
+        figure "vsm $name p50" "$(cycles_us "$p50" "${khz:-0}")" us \
+            "$p50 cycles"
+        figure "vsm $name p99" "$(cycles_us "$p99" "${khz:-0}")" us \
+            "$p99 cycles"
+    done
+    figure "vsm VtlCall+VtlReturn / null hypercall p50" \
+        "$(ratio "$(bench_field "$log" vsm-vtl-roundtrip p50)" "$n50")" ""
+    figure "vsm VtlCall+VtlReturn / null hypercall p99" \
+        "$(ratio "$(bench_field "$log" vsm-vtl-roundtrip p99)" "$n99")" ""
 }
 
 # The responder answered exactly the calls the guest counted, all well
@@ -143,6 +177,22 @@ check_responder() {
     [ -n "$want" ] && [ "$want" -gt 0 ] && [ "$want" = "$got" ] ||
         fail "forwarded calls: guest ${want:-none}, responder $got"
     file_has "$PVR_OUT/vsm-responder.log" "summary: $got requests, 0 bad"
+    # Continuations: Xen re-sent 0x0C from rep starts 2 and 4 and from 3,
+    # and 0x50 from rep start 1 after answering VsmCodePageOffsets itself
+    # (the guest's own call from rep start 1 is the other such line).
+    for cont in "0x000c reps 3 start 2" "0x000c reps 5 start 2" \
+        "0x000c reps 5 start 4" "0x000c reps 5 start 3"; do
+        grep -q ": hypercall $cont " "$PVR_OUT/vsm-responder.log" ||
+            fail "no continued request \"$cont\" at the responder"
+    done
+    [ "$(grep -c ": hypercall 0x0050 reps 2 start 1 " \
+        "$PVR_OUT/vsm-responder.log")" = 2 ] ||
+        fail "0x50 not continued after Xen's VsmCodePageOffsets"
+    echo "continued requests seen at the responder"
+    # A fast 0x0D for self reaches the paravisor with input 0, R8 in data.
+    grep -q ": hypercall 0x000d reps 0 start 0 vtl 0 fast 1 32bit 1 in 0x0 out 0x2 " \
+        "$PVR_OUT/vsm-responder.log" ||
+        fail "no fast 0x0D with input 0 (self) at the responder"
     [ "$(cat "$PVR_OUT/vsm-responder.rc")" = 0 ] ||
         fail "the responder exited with $(cat "$PVR_OUT/vsm-responder.rc")"
 }
@@ -168,6 +218,8 @@ step --timeout 1800 run vsm_run
 step xen-log check_xen_log
 step alone check_alone
 step paired check_paired
+step vtl check_vtl
+step bench check_bench
 step responder check_responder
 step gone check_gone
 step guest-result check_result

@@ -23,13 +23,18 @@
  *     INVALID_PARTITION_ID; a VP index past the guest's vCPUs gives
  *     INVALID_VP_INDEX.
  *   0x0D EnablePartitionVtl: target VTL 1 with zero flags and reserved
- *     bytes enables it once (SUCCESS, views 0 and 0), then
- *     INVALID_VTL_STATE; another VTL or flags: INVALID_PARAMETER.
- *   0x0F EnableVpVtl: INVALID_VTL_STATE before 0x0D, else OPERATION_DENIED
- *     (Xen cannot load a VTL1 bank yet).
+ *     bytes enables it once (SUCCESS, views 0 and 0: no altp2m views are
+ *     made, so Xen switches banks but not views), then INVALID_VTL_STATE;
+ *     another VTL or flags: INVALID_PARAMETER.  Fast form: Xen checked
+ *     the partition ID and sends 0 for "self".
+ *   0x0F EnableVpVtl: INVALID_VTL_STATE before 0x0D or for a VP that has
+ *     VTL1 already; a target VTL other than 1 or a context without
+ *     CR0.PE: INVALID_PARAMETER; else SUCCESS (Xen loads the context).
  *   0x0C ModifyVtlProtectionMask: each page number from rep start must be
  *     below the guest's highest GFN, else INVALID_PARAMETER with the reps
- *     done so far (nothing is protected yet: no VTL views).
+ *     done so far (nothing is protected yet: no VTL views).  At most
+ *     REPS_PER_REQUEST pages a request: SUCCESS with fewer reps done than
+ *     asked makes Xen continue the call.
  *   0x50 GetVpRegisters: VsmVpStatus, VsmPartitionStatus,
  *     VsmCodePageOffsets, VsmCapabilities and VsmPartitionConfig are
  *     written to the output list from rep start; another name stops with
@@ -99,6 +104,9 @@
 #define REG_VSM_PARTITION_CONFIG    0x000d0007u
 
 #define MAX_VCPUS   64
+#define REPS_PER_REQUEST 2
+/* HvCallEnableVpVtl's input: CR0 of the HV_INITIAL_VP_CONTEXT at 16. */
+#define EVV_CONTEXT_CR0  (16 + 192)
 #define PAGE_SIZE   4096u
 
 struct responder {
@@ -117,6 +125,7 @@ struct responder {
     uint64_t max_gfn;
     /* Policy state. */
     bool vtl1_enabled;
+    bool vp_vtl1[MAX_VCPUS];
     uint64_t partition_config;
     unsigned long requests, bad;
 };
@@ -199,8 +208,11 @@ static int read_hdr(struct responder *r, const struct hcall *h,
 {
     if ( h->fast )
     {
-        /* Fast: RDX is the partition ID, R8 the rest (<= 52 bits here). */
-        hdr->partition = h->in;
+        /*
+         * Fast: Xen checked the partition ID in RDX (it cannot send ~0 in
+         * 52 bits) and sends 0 for "self"; R8 is the rest.
+         */
+        hdr->partition = h->in ? h->in : HV_PARTITION_ID_SELF;
         for ( unsigned int i = 0; i < 8; i++ )
             hdr->rest[i] = h->out >> (8 * i);
         return 0;
@@ -287,8 +299,10 @@ static struct answer modify_protection(struct responder *r,
                                        const struct hcall *h)
 {
     struct answer a = { HV_STATUS_SUCCESS, h->start };
+    unsigned int end = h->reps - h->start > REPS_PER_REQUEST ?
+                       h->start + REPS_PER_REQUEST : h->reps;
 
-    for ( ; a.done < h->reps; a.done++ )
+    for ( ; a.done < end; a.done++ )
     {
         uint64_t gfn;
 
@@ -300,6 +314,27 @@ static struct answer modify_protection(struct responder *r,
         }
     }
     return a;
+}
+
+static struct answer enable_vp_vtl(struct responder *r,
+                                   const struct hcall *h,
+                                   const struct hdr *hdr)
+{
+    uint32_t vp = le32(hdr->rest);
+    uint64_t cr0;
+
+    if ( vp == 0xfffffffeu )            /* HV_VP_INDEX_SELF */
+        vp = h->vcpu;
+    if ( vp >= r->nr_vcpus )
+        return (struct answer){ HV_STATUS_INVALID_VP_INDEX, 0 };
+    if ( !r->vtl1_enabled || r->vp_vtl1[vp] )
+        return (struct answer){ HV_STATUS_INVALID_VTL_STATE, 0 };
+    if ( hdr->rest[4] != 1 ||
+         guest_copy(r, h->in + EVV_CONTEXT_CR0, &cr0, sizeof(cr0), false) ||
+         !(cr0 & 1) )
+        return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0 };
+    r->vp_vtl1[vp] = true;
+    return (struct answer){ HV_STATUS_SUCCESS, 0 };
 }
 
 static struct answer hypercall(struct responder *r, const struct hcall *h)
@@ -325,12 +360,7 @@ static struct answer hypercall(struct responder *r, const struct hcall *h)
         return a;
 
     case HVCALL_ENABLE_VP_VTL:
-        if ( le32(hdr.rest) >= r->nr_vcpus )
-            a.status = HV_STATUS_INVALID_VP_INDEX;
-        else
-            a.status = r->vtl1_enabled ? HV_STATUS_OPERATION_DENIED
-                                       : HV_STATUS_INVALID_VTL_STATE;
-        return a;
+        return enable_vp_vtl(r, h, &hdr);
 
     case HVCALL_MODIFY_VTL_PROTECTION_MASK:
         return modify_protection(r, h);
