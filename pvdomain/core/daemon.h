@@ -49,6 +49,7 @@ struct pvr_xs_config {
     uint32_t self;              /* the paravisor domain's own id */
     char dir[64];               /* PVR_XS_SELF_DIR_FMT */
     char tpm_state[256];
+    char nvme[24];              /* "vbd:N" */
 };
 
 /*

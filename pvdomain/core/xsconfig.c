@@ -8,6 +8,11 @@
  *   /local/domain/P/paravisor/tpm        1 or 0
  *   /local/domain/P/paravisor/tpm-state  the state disk (with tpm = 1)
  *   /local/domain/P/paravisor/log-level  debug, info, warn or error
+ *   /local/domain/P/paravisor/nvme       vbd:N: an NVMe controller on
+ *                                        the vbd pvxl made for P
+ *                                        (pvdomaind --nvme vbd:N)
+ *   /local/domain/P/paravisor/nvme-slot  its PCI function BB:DD.F
+ *                                        (--nvme-slot; default 00:05.0)
  *
  * and pvdomaind publishes "state" (and "error" when it cannot start) in
  * the same directory.  The directory is dom0's; P may write under it.
@@ -16,12 +21,15 @@
  */
 #include <config.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/daemon.h"
+#include "core/vbd.h"
+#include "ioreq/ioreq.h"
 
 #define COMP "config"
 
@@ -58,6 +66,75 @@ static int parse_u32(const char *s, unsigned long max, uint32_t *out)
     if ( errno || *end || v > max )
         return -EINVAL;
     *out = v;
+    return 0;
+}
+
+/* "BB:DD.F" in hex on bus 0, device 2 to 31: pvdomaind's --nvme-slot. */
+static int parse_slot(const char *s, uint32_t *out)
+{
+    unsigned int bus, dev, fn;
+    size_t i;
+
+    if ( strlen(s) != 7 || s[2] != ':' || s[5] != '.' )
+        return -EINVAL;
+    for ( i = 0; i < 7; i++ )
+        if ( i != 2 && i != 5 && !isxdigit((unsigned char)s[i]) )
+            return -EINVAL;
+    if ( sscanf(s, "%2x:%2x.%1x", &bus, &dev, &fn) != 3 || bus != 0 ||
+         dev < 2 || dev > 31 || fn > 7 )
+        return -EINVAL;
+    *out = PVR_PCI_SBDF(0, bus, dev, fn);
+    return 0;
+}
+
+/*
+ * nvme and nvme-slot: only vbd:N, the one store P can reach (a file or
+ * mem:SIZE would be P's own, not the guest's disk).
+ */
+static int nvme_from_xs(pvr_port *p, struct pvr_config *cfg,
+                        struct pvr_xs_config *xc, char *err, size_t errlen)
+{
+    char val[32], why[256];
+    uint32_t devid;
+    int rc;
+
+    cfg->nvme = NULL;
+    rc = read_node(p, xc->dir, "nvme", xc->nvme, sizeof(xc->nvme));
+    if ( rc == -ENOENT )
+    {
+        if ( read_node(p, xc->dir, "nvme-slot", val, sizeof(val)) != -ENOENT )
+        {
+            snprintf(err, errlen, "%s/nvme-slot is set without %s/nvme: "
+                     "give both, or neither", xc->dir, xc->dir);
+            return -EINVAL;
+        }
+        return 0;
+    }
+    if ( rc )
+    {
+        snprintf(err, errlen, "%s/nvme: want vbd:N, the vbd pvxl made for "
+                 "this domain (unreadable: %s)", xc->dir, strerror(-rc));
+        return -EINVAL;
+    }
+    rc = pvr_vbd_parse(xc->nvme, &devid, why, sizeof(why));
+    if ( rc )
+    {
+        snprintf(err, errlen, "%s/nvme: %s", xc->dir,
+                 rc == -EINVAL ? why : "want vbd:N, the vbd pvxl made for "
+                 "this domain");
+        return -EINVAL;
+    }
+    cfg->nvme = xc->nvme;
+    rc = read_node(p, xc->dir, "nvme-slot", val, sizeof(val));
+    if ( rc == -ENOENT )
+        return parse_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
+    if ( rc || parse_slot(val, &cfg->nvme_sbdf) )
+    {
+        snprintf(err, errlen, "%s/nvme-slot: want BB:DD.F in hex on bus "
+                 "00, device 02 to 1f, function 0 to 7, not '%s'", xc->dir,
+                 rc ? "(unreadable)" : val);
+        return -EINVAL;
+    }
     return 0;
 }
 
@@ -111,6 +188,10 @@ int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
              xc->dir, val);
     if ( rc && rc != -ENOENT )
         FAIL("%s/log-level: unreadable (%s)", xc->dir, strerror(-rc));
+
+    rc = nvme_from_xs(p, cfg, xc, err, errlen);
+    if ( rc )
+        return rc;
 
     cfg->xs_dir = xc->dir;
     cfg->xs_config = true;

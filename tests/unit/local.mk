@@ -34,7 +34,9 @@ tests_unit_test_state_SOURCES = tests/unit/test_state.c
 tests_unit_test_state_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_msg_SOURCES = tests/unit/test_msg.c
 tests_unit_test_msg_LDADD = $(PVR_TEST_LIBS)
-tests_unit_test_xsconfig_SOURCES = tests/unit/test_xsconfig.c
+# vbd.c for pvr_vbd_parse, the check of paravisor/nvme.
+tests_unit_test_xsconfig_SOURCES = tests/unit/test_xsconfig.c \
+	pvdomain/core/vbd.c
 tests_unit_test_xsconfig_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_faults_SOURCES = tests/unit/test_faults.c
 tests_unit_test_faults_LDADD = $(PVR_TEST_LIBS)

@@ -7,6 +7,9 @@
  * disk; each missing or bad node is refused with a message naming it
  * (target absent, zero, self, not a number; tpm not 0/1; tpm-state
  * missing or relative; log-level unknown); the error node is written.
+ * nvme = vbd:N gives the NVMe controller on that vbd, at nvme-slot or
+ * the default slot; nvme as strict as --nvme (no file, no mem:, no bad
+ * N), nvme-slot as strict as --nvme-slot, and not without nvme.
  * Cannot prove: that xenstored lets the paravisor domain read them
  * (tests/host does, with pvxl).
  */
@@ -18,10 +21,22 @@
 #include <string.h>
 
 #include "core/daemon.h"
+#include "ioreq/ioreq.h"
 #include "port/sim/sim.h"
 #include "tests/common/check.h"
 
 #define DIR "/local/domain/7/paravisor"
+
+/*
+ * vbd.c, linked for pvr_vbd_parse (the check of paravisor/nvme), opens
+ * its port through pvdomaind's main.c; nothing here opens a vbd.
+ */
+int pvr_daemon_open_port(const struct pvr_config *cfg, pvr_port **out)
+{
+    (void)cfg;
+    *out = NULL;
+    return -ENOSYS;
+}
 
 static pvr_port *port;
 
@@ -63,6 +78,8 @@ static void base(void)
     put("tpm", "1");
     put("tpm-state", "/dev/xvda");
     put("log-level", "debug");
+    put("nvme", NULL);
+    put("nvme-slot", NULL);
 }
 
 int main(void)
@@ -96,6 +113,19 @@ int main(void)
     CHECK(cfg.tpm_state == NULL);
     CHECK_EQ(cfg.log_level, PVR_LOG_INFO);
 
+    CHECK(cfg.nvme == NULL);
+
+    put("nvme", "vbd:51728");
+    CHECK_EQ(load(&cfg, &xc, NULL), 0);
+    CHECK(cfg.nvme && !strcmp(cfg.nvme, "vbd:51728"));
+    CHECK_EQ(cfg.nvme_sbdf, PVR_PCI_SBDF(0, 0, 5, 0));
+    put("nvme-slot", "00:1f.7");
+    CHECK_EQ(load(&cfg, &xc, NULL), 0);
+    CHECK_EQ(cfg.nvme_sbdf, PVR_PCI_SBDF(0, 0, 0x1f, 7));
+    put("nvme-slot", "00:0A.1");
+    CHECK_EQ(load(&cfg, &xc, NULL), 0);
+    CHECK_EQ(cfg.nvme_sbdf, PVR_PCI_SBDF(0, 0, 0xa, 1));
+
     static const struct { const char *node, *val, *want; } bad[] = {
         { "target", "0", DIR "/target" },
         { "target", "7", DIR "/target" },           /* itself */
@@ -107,12 +137,32 @@ int main(void)
         { "tpm-state", NULL, DIR "/tpm-state" },
         { "tpm-state", "xvda", DIR "/tpm-state" },
         { "log-level", "loud", DIR "/log-level" },
+        { "nvme", "/var/lib/disk.img", DIR "/nvme: want vbd:N" },
+        { "nvme", "mem:64M", DIR "/nvme: want vbd:N" },
+        { "nvme", "vbd:", DIR "/nvme: 'vbd:'" },
+        { "nvme", "vbd:0", DIR "/nvme: 'vbd:0'" },
+        { "nvme", "vbd:12x", DIR "/nvme: 'vbd:12x'" },
+        { "nvme", "vbd:268435456", DIR "/nvme: 'vbd:268435456'" },
+        { "nvme", "", DIR "/nvme: want vbd:N" },
+        { "nvme-slot", "00:05.0", DIR "/nvme-slot is set without" },
+    };
+    static const char *const bad_slots[] = {
+        "01:05.0", "00:01.0", "00:20.0", "00:05.8", "0:05.0", "00:05.0x",
+        "00:5.0", " 0:05.0", "+0:05.0", "00:+5.0", "",
     };
     for ( unsigned int i = 0; i < sizeof(bad) / sizeof(bad[0]); i++ )
     {
         base();
         put(bad[i].node, bad[i].val);
         load(&cfg, &xc, bad[i].want);
+    }
+    for ( unsigned int i = 0; i < sizeof(bad_slots) / sizeof(bad_slots[0]);
+          i++ )
+    {
+        base();
+        put("nvme", "vbd:51728");
+        put("nvme-slot", bad_slots[i]);
+        load(&cfg, &xc, DIR "/nvme-slot: want BB:DD.F");
     }
 
     CHECK_EQ(pvr_config_publish_error(port, DIR, "no good"), 0);
