@@ -76,7 +76,8 @@ libpvxl_a_CPPFLAGS = $(AM_CPPFLAGS) $(XEN_CFLAGS) $(XL_CFLAGS)
 libpvxl_a_SOURCES = $(PVXL_PURE_SOURCES) toolstack/pvxl/pvxl_priv.h \
 	toolstack/pvxl/config.c toolstack/pvxl/util.c \
 	toolstack/pvxl/xsnodes.c toolstack/pvxl/pair.c \
-	toolstack/pvxl/monitor.c toolstack/pvxl/admin.c
+	toolstack/pvxl/monitor.c toolstack/pvxl/admin.c \
+	toolstack/pvxl/vbd.c
 
 sbin_PROGRAMS += pvxl
 PVXL_STAGE_PROGS += pvxl

@@ -8,14 +8,20 @@
  * allowed; unknown keys are refused with the list of keys; only destroy,
  * restart and preserve are accepted as actions; the scanner finds exactly
  * the paravisor statements libxlutil would see (not words in strings,
- * comments or list items) with their line numbers.
+ * comments or list items) with their line numbers; paravisor_nvme takes
+ * an absolute path to a regular file of whole sectors or a block device
+ * and names what else it got (missing, a directory, empty, odd size,
+ * relative), paravisor_nvme_slot takes what pvdomaind's --nvme-slot
+ * takes and only with paravisor_nvme.
  * Cannot prove: that libxlutil itself reads a file the way the scanner
  * does on text it rejects (pvxl scans only text libxlutil accepted), nor
  * anything about creating domains (tests/host/jobs/pvxl-*.sh do that).
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/common/check.h"
 #include "toolstack/pvxl/libpvxl.h"
@@ -128,6 +134,73 @@ static void test_messages(void)
     CHECK(pvr_pvxl_key_name(PVR_PVXL_KEY_COUNT) == NULL);
 }
 
+/* A file of len bytes in /tmp; its path in buf. */
+static void temp_file(char *buf, size_t n, off_t len)
+{
+    int fd;
+
+    snprintf(buf, n, "/tmp/test_pvxl_cfg.XXXXXX");
+    fd = mkstemp(buf);
+    REQUIRE(fd >= 0);
+    REQUIRE(ftruncate(fd, len) == 0);
+    close(fd);
+}
+
+static void test_nvme(void)
+{
+    char good[64], empty[64], odd[64];
+    static const char *const bad_slots[] = {
+        "01:05.0", "00:01.0", "00:20.0", "00:05.8", "0:05.0", "00:5.0",
+        "00:05.0 ", " 0:05.0", "+0:05.0", "00:-5.0", "g0:05.0", "",
+    };
+    size_t i;
+
+    temp_file(good, sizeof(good), 4 << 20);
+    temp_file(empty, sizeof(empty), 0);
+    temp_file(odd, sizeof(odd), 1000);
+    CHECK(opts.nvme == NULL && opts.nvme_slot == NULL);
+    CHECK_EQ(pvr_pvxl_opts_check(&opts, &err), 0);
+
+    CHECK_EQ(set("paravisor_nvme", good), 0);
+    CHECK(!strcmp(opts.nvme, good));
+    CHECK(opts.given & (1u << PVR_PVXL_KEY_NVME));
+    CHECK_EQ(set("paravisor_nvme", "/dev/loop-control"), -EINVAL);
+    CHECK(msg_has("neither a regular file nor a block device"));
+    CHECK_EQ(set("paravisor_nvme", "/nonexistent/disk.img"), -EINVAL);
+    CHECK(msg_has("paravisor_nvme=\"/nonexistent/disk.img\": No such file"));
+    CHECK(msg_has("the absolute path of a raw image file or a block device"));
+    CHECK_EQ(set("paravisor_nvme", "/tmp"), -EINVAL);
+    CHECK(msg_has("/tmp\": it is a directory"));
+    CHECK_EQ(set("paravisor_nvme", empty), -EINVAL);
+    CHECK(msg_has("it is empty"));
+    CHECK_EQ(set("paravisor_nvme", odd), -EINVAL);
+    CHECK(msg_has("not a multiple of 512 bytes"));
+    CHECK_EQ(set("paravisor_nvme", "disk.img"), -EINVAL);
+    CHECK(msg_has("paravisor_nvme=\"disk.img\" is not allowed: use the "
+                  "absolute path"));
+    CHECK_EQ(set("paravisor_nvme", ""), -EINVAL);
+    CHECK(!strcmp(opts.nvme, good));      /* the good value stays */
+
+    CHECK_EQ(set("paravisor_nvme_slot", "00:05.0"), 0);
+    CHECK_EQ(set("paravisor_nvme_slot", "00:1f.7"), 0);
+    CHECK_EQ(set("paravisor_nvme_slot", "00:0A.1"), 0);
+    for ( i = 0; i < sizeof(bad_slots) / sizeof(bad_slots[0]); i++ )
+    {
+        CHECK_EQ(set("paravisor_nvme_slot", bad_slots[i]), -EINVAL);
+        CHECK(msg_has("paravisor_nvme_slot=\""));
+        CHECK(msg_has("device 02 to 1f"));
+    }
+    CHECK(!strcmp(opts.nvme_slot, "00:0A.1"));
+    CHECK_EQ(pvr_pvxl_opts_check(&opts, &err), 0);
+    free(opts.nvme);
+    opts.nvme = NULL;
+    CHECK_EQ(pvr_pvxl_opts_check(&opts, &err), -EINVAL);
+    CHECK(msg_has("paravisor_nvme_slot is set without paravisor_nvme"));
+    unlink(good);
+    unlink(empty);
+    unlink(odd);
+}
+
 static void test_actions(void)
 {
     enum pvr_pvxl_action a = PVR_PVXL_ACTION_DESTROY;
@@ -218,6 +291,7 @@ int main(void)
     test_defaults();
     test_ranges();
     test_messages();
+    test_nvme();
     test_actions();
     pvr_pvxl_opts_dispose(&opts);
     pvr_pvxl_opts_dispose(&opts);

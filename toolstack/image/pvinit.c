@@ -12,7 +12,9 @@
  *      dependencies first (the image build writes the file), with
  *      finit_module(2);
  *   3. mounts xenfs on /proc/xen and waits, bounded, for the device nodes
- *      pvdomaind opens: /dev/xen/{privcmd,evtchn,gntdev,xenbus};
+ *      pvdomaind opens: /dev/xen/{privcmd,evtchn,gntdev,gntalloc,xenbus}
+ *      (gntalloc: the grants its blkif frontend shares with dom0's
+ *      blkback for paravisor_nvme);
  *   4. reads /local/domain/<self>/paravisor/tpm from xenstore and, when
  *      it is 1, waits, bounded, for the state disk /dev/xvda;
  *   5. runs /bin/pvdomaind --xenstore-config, which reads the rest of its
@@ -59,7 +61,7 @@
 
 static const char *const xen_devices[] = {
     "/dev/xen/privcmd", "/dev/xen/evtchn", "/dev/xen/gntdev",
-    "/dev/xen/xenbus",
+    "/dev/xen/gntalloc", "/dev/xen/xenbus",
 };
 
 static struct xs_handle *xsh;
@@ -283,7 +285,7 @@ static void wait_xen_devices(void)
     if ( missing )
         fatal(0, "%s did not appear within %u s (is its module in %s?)",
               missing, PVINIT_DEV_TIMEOUT_MS / 1000, PVINIT_MODULES_ORDER);
-    say("devices ready in %.2f s: privcmd evtchn gntdev xenbus",
+    say("devices ready in %.2f s: privcmd evtchn gntdev xenbus gntalloc",
         uptime() - t0);
 }
 

@@ -11,12 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "toolstack/pvxl/libpvxl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-enum key_kind { KIND_BOOL, KIND_LONG, KIND_PATH, KIND_STRING, KIND_LEVEL };
+enum key_kind {
+    KIND_BOOL, KIND_LONG, KIND_PATH, KIND_STRING, KIND_LEVEL,
+    KIND_DISK,                 /* an absolute path to an image or device */
+    KIND_SLOT,                 /* a PCI function BB:DD.F, as pvdomaind's */
+};
 
 struct key_desc {
     const char *name;
@@ -46,6 +51,12 @@ static const struct key_desc keys[PVR_PVXL_KEY_COUNT] = {
         "debug, info, warn or error (default info)" },
     [PVR_PVXL_KEY_TIMEOUT] = { "paravisor_timeout", KIND_LONG, 5, 3600,
         "a whole number of seconds from 5 to 3600 (default 120)" },
+    [PVR_PVXL_KEY_NVME] = { "paravisor_nvme", KIND_DISK, 0, 0,
+        "the absolute path of a raw image file or a block device, of a "
+        "whole number of 512-byte sectors (the guest's NVMe disk)" },
+    [PVR_PVXL_KEY_NVME_SLOT] = { "paravisor_nvme_slot", KIND_SLOT, 0, 0,
+        "BB:DD.F in hex on bus 00, device 02 to 1f, function 0 to 7 "
+        "(default 00:05.0)" },
 };
 
 static const char *const levels[] = { "debug", "info", "warn", "error" };
@@ -114,8 +125,11 @@ void pvr_pvxl_opts_dispose(pvr_pvxl_opts *opts)
     free(opts->cmdline);
     free(opts->state_disk);
     free(opts->log_level);
+    free(opts->nvme);
+    free(opts->nvme_slot);
     opts->kernel = opts->ramdisk = opts->cmdline = NULL;
     opts->state_disk = opts->log_level = NULL;
+    opts->nvme = opts->nvme_slot = NULL;
 }
 
 const char *pvr_pvxl_key_name(enum pvr_pvxl_key key)
@@ -189,13 +203,59 @@ static int store(pvr_pvxl_opts *opts, int key, long num, const char *value)
     case PVR_PVXL_KEY_CMDLINE:    return replace(&opts->cmdline, value);
     case PVR_PVXL_KEY_STATE_DISK: return replace(&opts->state_disk, value);
     case PVR_PVXL_KEY_LOG_LEVEL:  return replace(&opts->log_level, value);
+    case PVR_PVXL_KEY_NVME:       return replace(&opts->nvme, value);
+    case PVR_PVXL_KEY_NVME_SLOT:  return replace(&opts->nvme_slot, value);
     }
     return -EINVAL;
+}
+
+/*
+ * The NVMe disk: an absolute path naming a regular file or a block
+ * device of whole sectors.  0, or a positive errno value for a path that
+ * cannot be used (*why then says what it is instead).
+ */
+static int check_disk(const char *value, const char **why)
+{
+    struct stat st;
+
+    *why = NULL;
+    if ( value[0] != '/' || strchr(value, '\n') )
+        return EINVAL;
+    if ( stat(value, &st) )
+        return errno;
+    if ( S_ISDIR(st.st_mode) )
+        *why = "it is a directory";
+    else if ( !S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode) )
+        *why = "it is neither a regular file nor a block device";
+    else if ( S_ISREG(st.st_mode) && (st.st_size == 0 || st.st_size % 512) )
+        *why = st.st_size ? "its size is not a multiple of 512 bytes"
+                          : "it is empty (make it with truncate -s SIZE)";
+    return *why ? EINVAL : 0;
+}
+
+/* "BB:DD.F" in hex, bus 0, device 2 to 31 (pvdomaind's --nvme-slot). */
+int pvr_pvxl_slot_parse(const char *s, unsigned int *dev, unsigned int *fn)
+{
+    unsigned int bus;
+    size_t i;
+
+    if ( strlen(s) != 7 || s[2] != ':' || s[5] != '.' )
+        return -EINVAL;
+    for ( i = 0; i < 7; i++ )
+        if ( i != 2 && i != 5 && !isxdigit((unsigned char)s[i]) )
+            return -EINVAL;
+    if ( sscanf(s, "%2x:%2x.%1x", &bus, dev, fn) != 3 || bus != 0 ||
+         *dev < 2 || *dev > 31 || *fn > 7 )
+        return -EINVAL;
+    return 0;
 }
 
 static int check_value(const struct key_desc *k, const char *value,
                        long *num)
 {
+    unsigned int dev, fn;
+    const char *why;
+
     size_t i;
 
     switch ( k->kind )
@@ -213,6 +273,10 @@ static int check_value(const struct key_desc *k, const char *value,
         return 0;
     case KIND_STRING:
         return strchr(value, '\n') ? -EINVAL : 0;
+    case KIND_DISK:
+        return -check_disk(value, &why);
+    case KIND_SLOT:
+        return pvr_pvxl_slot_parse(value, &dev, &fn);
     case KIND_LEVEL:
         for ( i = 0; i < ARRAY_SIZE(levels); i++ )
             if ( !strcmp(value, levels[i]) )
@@ -235,7 +299,17 @@ int pvr_pvxl_opt_set(pvr_pvxl_opts *opts, const char *name,
                pvr_pvxl_key_list());
         return -ENOENT;
     }
-    if ( check_value(&keys[key], value, &num) )
+    rc = check_value(&keys[key], value, &num);
+    if ( rc && keys[key].kind == KIND_DISK && value[0] == '/' )
+    {
+        const char *why = NULL;
+
+        check_disk(value, &why);
+        seterr(err, "%s=\"%s\": %s: use %s", name, value,
+               why ? why : strerror(-rc), keys[key].allowed);
+        return -EINVAL;
+    }
+    if ( rc )
     {
         seterr(err, "%s=\"%s\" is not allowed: use %s", name, value,
                keys[key].allowed);
@@ -248,6 +322,17 @@ int pvr_pvxl_opt_set(pvr_pvxl_opts *opts, const char *name,
         return rc;
     }
     opts->given |= 1u << key;
+    return 0;
+}
+
+int pvr_pvxl_opts_check(const pvr_pvxl_opts *opts, pvr_pvxl_err *err)
+{
+    if ( opts->nvme_slot && !opts->nvme )
+    {
+        seterr(err, "paravisor_nvme_slot is set without paravisor_nvme: "
+               "give the disk with paravisor_nvme, or drop the slot");
+        return -EINVAL;
+    }
     return 0;
 }
 

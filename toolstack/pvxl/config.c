@@ -269,6 +269,7 @@ int pvr_pvxl_config_load(pvr_pvxl_config *cfg, const char *path,
 {
     struct scan_ctx sc = { .cfg = cfg, .err = err };
     XLU_Config *xlu = NULL;
+    pvr_pvxl_err e;
     char *file = NULL;
     size_t flen = 0, i;
     int rc, r;
@@ -318,6 +319,11 @@ int pvr_pvxl_config_load(pvr_pvxl_config *cfg, const char *path,
         rc = check_keys(&sc);
     if ( !rc )
         rc = check_type(cfg, err);
+    if ( !rc && pvr_pvxl_opts_check(&cfg->opts, &e) )
+    {
+        pvxl__seterr(err, "%s: %s", path, e.msg);
+        rc = -EINVAL;
+    }
     if ( !rc && cfg->opts.enabled )
         rc = read_actions(cfg, xlu, err);
     goto out;

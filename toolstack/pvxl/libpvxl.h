@@ -57,6 +57,8 @@ enum pvr_pvxl_key {
     PVR_PVXL_KEY_STATE_DISK,
     PVR_PVXL_KEY_LOG_LEVEL,
     PVR_PVXL_KEY_TIMEOUT,
+    PVR_PVXL_KEY_NVME,
+    PVR_PVXL_KEY_NVME_SLOT,
     PVR_PVXL_KEY_COUNT,
 };
 
@@ -79,6 +81,8 @@ typedef struct pvr_pvxl_opts {
     char *state_disk;          /* paravisor_state_disk (NULL: default) */
     char *log_level;           /* paravisor_log_level */
     long timeout_s;            /* paravisor_timeout */
+    char *nvme;                /* paravisor_nvme (NULL: no NVMe disk) */
+    char *nvme_slot;           /* paravisor_nvme_slot (NULL: default) */
     unsigned int given;        /* bit (1u << key) per key set by the cfg */
 } pvr_pvxl_opts;
 
@@ -96,6 +100,18 @@ typedef struct pvr_pvxl_opts {
  */
 int pvr_pvxl_opts_init(pvr_pvxl_opts *opts, const char *image_dir);
 void pvr_pvxl_opts_dispose(pvr_pvxl_opts *opts);
+
+/*
+ * Checks between keys, after every key was set: paravisor_nvme_slot
+ * needs paravisor_nvme.  -EINVAL with err naming the key and the fix.
+ */
+int pvr_pvxl_opts_check(const pvr_pvxl_opts *opts, pvr_pvxl_err *err);
+
+/*
+ * Parse a PCI function "BB:DD.F" (hex; bus 00, device 02 to 1f, function
+ * 0 to 7), as pvdomaind's --nvme-slot takes it: 0 or -EINVAL.
+ */
+int pvr_pvxl_slot_parse(const char *s, unsigned int *dev, unsigned int *fn);
 
 /* The key's name, or NULL; and its index by name, or -1. */
 const char *pvr_pvxl_key_name(enum pvr_pvxl_key key);

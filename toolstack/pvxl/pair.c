@@ -73,14 +73,14 @@ static int check_free_name(pvr_pvxl *px, const char *name,
 }
 
 /*
- * blkback serves the state disk file through a loop device, which the
- * block hotplug script finds with losetup -f: without the loop driver it
- * fails ("Failed to find an unused loop device") or times out after the
- * paravisor domain was built.  Where no udev/systemd made the module load
- * on demand, load it here, or say what is missing before creating
- * anything.
+ * blkback serves a file through a loop device: for the state disk, one
+ * the block hotplug script finds with losetup -f (without the loop
+ * driver it fails, "Failed to find an unused loop device", or times out
+ * after the paravisor domain was built); for paravisor_nvme, one vbd.c
+ * sets up.  Where no udev/systemd made the module load on demand, load
+ * it here, or say what is missing before creating anything.
  */
-static int check_loop(pvr_pvxl_err *err)
+int pvxl__check_loop(const char *what, const char *fix, pvr_pvxl_err *err)
 {
     char *argv[] = { (char *)"modprobe", (char *)"-q", (char *)"loop", NULL };
 
@@ -88,10 +88,10 @@ static int check_loop(pvr_pvxl_err *err)
         return 0;
     if ( !pvxl__run(argv) && !access("/dev/loop-control", F_OK) )
         return 0;
-    pvxl__seterr(err, "checks: the state disk needs the loop driver in dom0 "
-                 "(blkback serves a file through a loop device) and "
-                 "/dev/loop-control is missing: modprobe loop, or set "
-                 "paravisor_vtpm=0");
+    pvxl__seterr(err, "checks: %s needs the loop driver in dom0 (blkback "
+                 "serves a file through a loop device) and "
+                 "/dev/loop-control is missing: modprobe loop, or %s",
+                 what, fix);
     return -ENODEV;
 }
 
@@ -122,7 +122,7 @@ static int checks(pvr_pvxl *px, const pvr_pvxl_config *cfg,
     }
     if ( !cfg->opts.vtpm )
         return 0;
-    r = check_loop(err);
+    r = pvxl__check_loop("the state disk", "set paravisor_vtpm=0", err);
     if ( r )
         return r;
     snprintf(dir, sizeof(dir), "%s", disk);
@@ -321,6 +321,8 @@ int pvr_pvxl_paravisor_start(pvr_pvxl *px, const pvr_pvxl_config *cfg,
         rc = -EIO;
         goto fail;
     }
+    if ( cfg->opts.nvme && (rc = pvxl__vbd_add(px, cfg, pv, err)) )
+        goto fail;
     rc = pvxl__xs_write_pairing(px, cfg, guest, pv, err);
     if ( rc )
         goto fail;

@@ -60,6 +60,33 @@ enum pvxl_dom_state {
 enum pvxl_dom_state pvxl__dom_state(pvr_pvxl *px, uint32_t domid,
                                     int *reason_out, bool *paused_out);
 
+/*
+ * Write path = value (or mkdir path when value is NULL) in transaction t
+ * and give it perms; and run fn(px, t, arg) in a transaction, retried
+ * while xenstored says EAGAIN: 0 or -errno.
+ */
+bool pvxl__xs_put(pvr_pvxl *px, xs_transaction_t t, const char *path,
+                  const char *value, struct xs_permissions *perms,
+                  unsigned int nperms);
+int pvxl__xs_transact(pvr_pvxl *px,
+                      bool (*fn)(pvr_pvxl *, xs_transaction_t, const void *),
+                      const void *arg);
+
+/*
+ * The NVMe disk's vbd of paravisor P (vbd.c): add it (loop device and
+ * both xenstore directories; undone on failure); before destroying P,
+ * give a closing frontend a moment; after, remove P's vbds and their
+ * loop devices.
+ */
+#define PVXL_VBD_DEVID 51728u  /* xvdb's xenbus id; the state disk is xvda */
+int pvxl__vbd_add(pvr_pvxl *px, const pvr_pvxl_config *cfg, uint32_t pv,
+                  pvr_pvxl_err *err);
+void pvxl__vbd_before_destroy(pvr_pvxl *px, uint32_t domid);
+void pvxl__vbd_remove(pvr_pvxl *px, uint32_t domid);
+
+/* Make sure dom0 has the loop driver; err says what needs it and fix. */
+int pvxl__check_loop(const char *what, const char *fix, pvr_pvxl_err *err);
+
 /* Run a program and wait for it; returns its exit status or -errno. */
 int pvxl__run(char *const argv[]);
 

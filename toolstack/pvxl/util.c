@@ -125,6 +125,7 @@ enum pvxl_dom_state pvxl__dom_state(pvr_pvxl *px, uint32_t domid,
     return st;
 }
 
+/* A paravisor's NVMe vbd (vbd.c) goes with it, even if it died alone. */
 int pvr_pvxl_domain_destroy(pvr_pvxl *px, uint32_t domid)
 {
     libxl_dominfo info;
@@ -133,9 +134,15 @@ int pvr_pvxl_domain_destroy(pvr_pvxl *px, uint32_t domid)
     libxl_dominfo_init(&info);
     r = libxl_domain_info(px->ctx, &info, domid);
     libxl_dominfo_dispose(&info);
-    if ( r )
-        return 0;
-    return libxl_domain_destroy(px->ctx, domid, NULL) ? -EIO : 0;
+    if ( !r )
+    {
+        pvxl__vbd_before_destroy(px, domid);
+        r = libxl_domain_destroy(px->ctx, domid, NULL) ? -EIO : 0;
+    }
+    else
+        r = 0;
+    pvxl__vbd_remove(px, domid);
+    return r;
 }
 
 int pvxl__run(char *const argv[])

@@ -35,9 +35,9 @@ int pvxl__xs_read(pvr_pvxl *px, const char *path, char *buf, size_t len)
     return 0;
 }
 
-static bool put(pvr_pvxl *px, xs_transaction_t t, const char *path,
-                const char *value, struct xs_permissions *perms,
-                unsigned int nperms)
+bool pvxl__xs_put(pvr_pvxl *px, xs_transaction_t t, const char *path,
+                  const char *value, struct xs_permissions *perms,
+                  unsigned int nperms)
 {
     bool ok = value ? xs_write(px->xsh, t, path, value, strlen(value))
                     : xs_mkdir(px->xsh, t, path);
@@ -45,10 +45,18 @@ static bool put(pvr_pvxl *px, xs_transaction_t t, const char *path,
     return ok && xs_set_permissions(px->xsh, t, path, perms, nperms);
 }
 
-static bool write_nodes(pvr_pvxl *px, xs_transaction_t t,
-                        const pvr_pvxl_config *cfg, uint32_t g,
-                        uint32_t p)
+#define put pvxl__xs_put
+
+struct pairing {
+    const pvr_pvxl_config *cfg;
+    uint32_t g, p;
+};
+
+static bool write_nodes(pvr_pvxl *px, xs_transaction_t t, const void *arg)
 {
+    const struct pairing *pr = arg;
+    const pvr_pvxl_config *cfg = pr->cfg;
+    uint32_t g = pr->g, p = pr->p;
     struct xs_permissions gperm[] = {
         { .id = 0, .perms = XS_PERM_NONE },
         { .id = g, .perms = XS_PERM_READ },
@@ -95,11 +103,27 @@ static bool write_nodes(pvr_pvxl *px, xs_transaction_t t,
     }
     snprintf(path, sizeof(path), "/local/domain/%u/paravisor/log-level", p);
     ok = ok && put(px, t, path, cfg->opts.log_level, pro, ARRAY_SIZE(pro));
+    if ( cfg->opts.nvme )
+    {
+        /* The vbd pvxl__vbd_add() made, and where the guest sees it. */
+        snprintf(val, sizeof(val), "vbd:%u", PVXL_VBD_DEVID);
+        snprintf(path, sizeof(path), "/local/domain/%u/paravisor/nvme", p);
+        ok = ok && put(px, t, path, val, pro, ARRAY_SIZE(pro));
+    }
+    if ( cfg->opts.nvme && cfg->opts.nvme_slot )
+    {
+        snprintf(path, sizeof(path), "/local/domain/%u/paravisor/nvme-slot",
+                 p);
+        ok = ok && put(px, t, path, cfg->opts.nvme_slot, pro,
+                       ARRAY_SIZE(pro));
+    }
     return ok;
 }
+#undef put
 
-int pvxl__xs_write_pairing(pvr_pvxl *px, const pvr_pvxl_config *cfg,
-                           uint32_t guest, uint32_t pv, pvr_pvxl_err *err)
+int pvxl__xs_transact(pvr_pvxl *px,
+                      bool (*fn)(pvr_pvxl *, xs_transaction_t, const void *),
+                      const void *arg)
 {
     int tries;
 
@@ -109,21 +133,30 @@ int pvxl__xs_write_pairing(pvr_pvxl *px, const pvr_pvxl_config *cfg,
 
         if ( t == XBT_NULL )
             break;
-        if ( !write_nodes(px, t, cfg, guest, pv) )
+        if ( !fn(px, t, arg) )
         {
             int e = errno;
 
             xs_transaction_end(px->xsh, t, true);
-            errno = e;
-            break;
+            return e ? -e : -EIO;
         }
         if ( xs_transaction_end(px->xsh, t, false) )
             return 0;
         if ( errno != EAGAIN )
             break;
     }
-    pvxl__seterr(err, "writing the pairing to xenstore: %s",
-                 strerror(errno));
+    return errno ? -errno : -EIO;
+}
+
+int pvxl__xs_write_pairing(pvr_pvxl *px, const pvr_pvxl_config *cfg,
+                           uint32_t guest, uint32_t pv, pvr_pvxl_err *err)
+{
+    struct pairing pr = { .cfg = cfg, .g = guest, .p = pv };
+    int rc = pvxl__xs_transact(px, write_nodes, &pr);
+
+    if ( !rc )
+        return 0;
+    pvxl__seterr(err, "writing the pairing to xenstore: %s", strerror(-rc));
     return -EIO;
 }
 
