@@ -53,15 +53,21 @@
  *          VtlReturn from VTL0 raise #UD on the VMMCALL (TLFS "VTL
  *          Call"/"VTL Return"; caught here by a #UD handler that steps
  *          over it).  Before EnableVpVtl (in every phase with VSM asked)
- *          a VtlCall is #UD too.
+ *          a VtlCall is #UD too.  The views: the responder makes VTL0's
+ *          and VTL1's altp2m views at 0x0D and sets access_required;
+ *          VTL1 makes prot_page read-only for VTL0 with 0x0C (the request
+ *          carries source VTL 1) and writes it, which the guest survives
+ *          only if VTL1 runs in its own view; VTL0 reads VTL1's marker,
+ *          VTL1 gives the page back, VTL0 writes it.
  * bench    1000 VtlCall + VtlReturn round trips and 1000 null Viridian
  *          hypercalls (HvCallFlushVirtualAddressSpace as a fast call,
  *          which Xen refuses at once with INVALID_PARAMETER), TSC cycles.
  * gone     After "vsm: release the paravisor" the job stops it; CPUID
  *          drops the privileges and the calls are ACCESS_DENIED again.
  * Not covered yet: the VP assist page's VTL control (entry reason,
- * RAX/RCX on return), altp2m views per VTL (the responder answers views
- * 0 and 0 and creates none), protection violations, 64-bit callers.
+ * RAX/RCX on return), a VTL0 write to a page VTL1 protected (a violation:
+ * Xen has no kind 1 hook yet, so it would crash the guest), 64-bit
+ * callers, a second vCPU.
  */
 #include "guest.h"
 
@@ -160,6 +166,7 @@ struct desc_ptr {
  * register check), so not static.
  */
 void *vtl_call_entry, *vtl_return_entry;
+void (*vtl1_hook)(void);                /* C code VTL1 runs first */
 uint32_t vtl1_probe, vtl1_try_call, vtl1_entries, vtl1_resumed;
 uint32_t vtl1_esp, vtl1_esi, vtl1_cr4, vtl1_marker;
 uint32_t vtl1_sysenter_cs;
@@ -184,6 +191,12 @@ asm ( ".pushsection .text\n"
       ".global vtl1_entry\n"
       "vtl1_entry:\n\t"
       "incl vtl1_entries\n\t"
+      "cmpl $0, vtl1_hook\n\t"
+      "je 3f\n\t"
+      "push %ecx\n\t"
+      "call *vtl1_hook\n\t"
+      "pop %ecx\n"
+      "3:\n\t"
       "cmpl $0, vtl1_probe\n\t"
       "je 2f\n\t"
       "mov %esp, vtl1_esp\n\t"
@@ -228,6 +241,9 @@ void vsm_ud(void);
 
 static uint8_t hv_page[4096] __attribute__((aligned(4096)));
 static uint64_t s_null[BENCH_SAMPLES], s_vtl[BENCH_SAMPLES];
+/* The page VTL1 makes read-only for VTL0, and what VTL1 saw. */
+static volatile uint32_t prot_page[1024] __attribute__((aligned(4096)));
+static struct hv_result vtl1_result;
 static uint8_t in_page[4096] __attribute__((aligned(4096)));
 static uint64_t out_page[512] __attribute__((aligned(4096)));
 static void *hv_entry = hv_page;
@@ -729,6 +745,57 @@ static void expect_stub(const char *what, unsigned int offset)
                     offset, p[0], p[1], p[2]);
 }
 
+/*
+ * Run in VTL1 (vtl1_hook): HvCallModifyVtlProtectionMask of prot_page for
+ * VTL0 (HV_INPUT_VTL: use target VTL 0) with MAP_FLAGS.
+ */
+static void vtl1_protect(uint32_t map_flags)
+{
+    uint64_t gfn = (uintptr_t)prot_page >> 12;
+
+    set_hdr(PARTITION_SELF, map_flags, 0x10);
+    memcpy(in_page + 16, &gfn, sizeof(gfn));
+    vtl1_result = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+}
+
+/* VTL1: VTL0 may only read prot_page; VTL1 writes it (its own view). */
+static void vtl1_make_read_only(void)
+{
+    vtl1_protect(0x1);
+    prot_page[0] = VTL1_MARKER;
+}
+
+static void vtl1_make_rwx(void)
+{
+    vtl1_protect(0x7);
+}
+
+/*
+ * The views: VTL1 takes VTL0's write access to prot_page away through the
+ * paravisor and writes the page itself, which the guest survives only if
+ * Xen runs VTL1 in VTL1's view (the paravisor set access_required, so a
+ * violation crashes the guest).  VTL0 reads VTL1's marker; VTL1 gives
+ * the page back and VTL0 writes it again.
+ */
+static void view_checks(void)
+{
+    vtl1_hook = vtl1_make_read_only;
+    vtl_call_plain();
+    vtl1_hook = NULL;
+    expect_pv_n("0x0C from VTL1: prot_page read-only for VTL0",
+                vtl1_result, ST_SUCCESS, 1, 1);
+    expect_value("vtl", "VTL1's write to prot_page, read in VTL0",
+                 prot_page[0], VTL1_MARKER);
+    vtl1_hook = vtl1_make_rwx;
+    vtl_call_plain();
+    vtl1_hook = NULL;
+    expect_pv_n("0x0C from VTL1: prot_page rwx for VTL0 again",
+                vtl1_result, ST_SUCCESS, 1, 1);
+    prot_page[0] = 0;
+    expect_value("vtl", "VTL0's write to prot_page after", prot_page[0], 0);
+}
+
 static void vtl_checks(void)
 {
     static const uint32_t offs[] = { REG_CODE_PAGE_OFFS };
@@ -816,6 +883,7 @@ static void vtl_checks(void)
         gtf_failure("vsm: vtl: VtlReturn from VTL0: %u #UD at 0x%x",
                     ud_count - ud, ud_eip);
     vtl1_probe = 0;
+    view_checks();
     printk("vsm: vtl: end\n");
 }
 

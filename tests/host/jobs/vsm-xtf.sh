@@ -16,7 +16,9 @@
 # own answers with no paravisor, prints "waiting for the paravisor", and
 # the job starts the responder; the guest checks the answers it relays
 # (rep calls the responder answers in parts are continued by Xen), enables
-# VTL1 on its VP, enters VTL1 and comes back (phase vtl), times VtlCall +
+# VTL1 on its VP (the responder makes VTL0's and VTL1's altp2m views and
+# sets access_required), enters VTL1 and comes back, and has VTL1 make a
+# page read-only for VTL0 and write it in its own view (phase vtl), times VtlCall +
 # VtlReturn against a null Viridian hypercall (bench), and prints "release
 # the paravisor"; the job stops the responder (its server
 # is destroyed) and the guest checks that VSM is denied again.
@@ -189,6 +191,18 @@ check_responder() {
         "$PVR_OUT/vsm-responder.log")" = 2 ] ||
         fail "0x50 not continued after Xen's VsmCodePageOffsets"
     echo "continued requests seen at the responder"
+    # The views: made at 0x0D; VTL1's 0x0C (source VTL 1 in the request)
+    # made prot_page read-only (access 1) in VTL0's view, then rwx (7).
+    grep -E ": views: VTL0 [0-9]+, VTL1 [0-9]+" \
+        "$PVR_OUT/vsm-responder.log" || fail "the responder made no views"
+    grep -q ": hypercall 0x000c reps 1 start 0 vtl 1 " \
+        "$PVR_OUT/vsm-responder.log" || fail "no 0x0C from VTL1"
+    grep -E ": VTL0 view [0-9]+ gfn 0x[0-9a-f]+: access (1|7)$" \
+        "$PVR_OUT/vsm-responder.log" | tr '\n' ' '
+    echo
+    [ "$(grep -E -c ": VTL0 view [0-9]+ gfn 0x[0-9a-f]+: access (1|7)$" \
+        "$PVR_OUT/vsm-responder.log")" = 2 ] ||
+        fail "prot_page not made read-only and back in VTL0's view"
     # A fast 0x0D for self reaches the paravisor with input 0, R8 in data.
     grep -q ": hypercall 0x000d reps 0 start 0 vtl 0 fast 1 32bit 1 in 0x0 out 0x2 " \
         "$PVR_OUT/vsm-responder.log" ||

@@ -7,8 +7,11 @@
  *
  *   pvr-vsm-responder viridian DOMID [--vsm]
  *       Sets HVM_PARAM_VIRIDIAN of the paused guest: the base set, plus
- *       HVMPV_vsm (bit 13) with --vsm.  Exit 77 when Xen refuses bit 13
- *       (a Xen without the VSM patches), 1 on another error.
+ *       HVMPV_vsm (bit 13) with --vsm, and then HVM_PARAM_ALTP2M to
+ *       external (the paravisor's views; a Xen without altp2m on refuses
+ *       it, and 0x0D then answers views 0 and 0).  Exit 77 when Xen
+ *       refuses bit 13 (a Xen without the VSM patches), 1 on another
+ *       error.
  *   pvr-vsm-responder serve DOMID
  *       Creates an ioreq server on DOMID, claims the VSM kinds [0, 3]
  *       (XEN_DMOP_IO_RANGE_VSM, through a raw dm_op: libxendevicemodel has
@@ -23,18 +26,23 @@
  *     INVALID_PARTITION_ID; a VP index past the guest's vCPUs gives
  *     INVALID_VP_INDEX.
  *   0x0D EnablePartitionVtl: target VTL 1 with zero flags and reserved
- *     bytes enables it once (SUCCESS, views 0 and 0: no altp2m views are
- *     made, so Xen switches banks but not views), then INVALID_VTL_STATE;
- *     another VTL or flags: INVALID_PARAMETER.  Fast form: Xen checked
- *     the partition ID and sends 0 for "self".
+ *     bytes enables it once, then INVALID_VTL_STATE; another VTL or
+ *     flags: INVALID_PARAMETER.  On SUCCESS, if the guest has altp2m,
+ *     altp2m is turned on, two views are made (VTL0's, VTL1's; rwx) and
+ *     named in the answer, and the guest's access_required is set, so a
+ *     violation with no listener crashes it instead of relaxing the page;
+ *     without altp2m the answer names views 0 and 0.  Fast form: Xen
+ *     checked the partition ID and sends 0 for "self".
  *   0x0F EnableVpVtl: INVALID_VTL_STATE before 0x0D or for a VP that has
  *     VTL1 already; a target VTL other than 1 or a context without
  *     CR0.PE: INVALID_PARAMETER; else SUCCESS (Xen loads the context).
  *   0x0C ModifyVtlProtectionMask: each page number from rep start must be
  *     below the guest's highest GFN, else INVALID_PARAMETER with the reps
- *     done so far (nothing is protected yet: no VTL views).  At most
- *     REPS_PER_REQUEST pages a request: SUCCESS with fewer reps done than
- *     asked makes Xen continue the call.
+ *     done so far.  From VTL1 with the views made, the MapFlags (R, W,
+ *     kernel X) become the page's access in VTL0's view; W without R is
+ *     INVALID_PARAMETER.  From VTL0 (for the channel checks) nothing is
+ *     applied.  At most REPS_PER_REQUEST pages a request: SUCCESS with
+ *     fewer reps done than asked makes Xen continue the call.
  *   0x50 GetVpRegisters: VsmVpStatus, VsmPartitionStatus,
  *     VsmCodePageOffsets, VsmCapabilities and VsmPartitionConfig are
  *     written to the output list from rep start; another name stops with
@@ -85,6 +93,7 @@
 #define HV_STATUS_SUCCESS                0x00
 #define HV_STATUS_INVALID_PARAMETER      0x05
 #define HV_STATUS_ACCESS_DENIED          0x06
+#define HV_STATUS_INSUFFICIENT_MEMORY    0x0b
 #define HV_STATUS_OPERATION_DENIED       0x08
 #define HV_STATUS_INVALID_PARTITION_ID   0x0d
 #define HV_STATUS_INVALID_VP_INDEX       0x0e
@@ -125,6 +134,8 @@ struct responder {
     uint64_t max_gfn;
     /* Policy state. */
     bool vtl1_enabled;
+    bool views;                 /* view[] made: altp2m is on */
+    uint16_t view[2];           /* VTL0's and VTL1's altp2m views */
     bool vp_vtl1[MAX_VCPUS];
     uint64_t partition_config;
     unsigned long requests, bad;
@@ -137,10 +148,11 @@ struct hcall {
     uint64_t in, out;
 };
 
-/* An answer: status and reps done. */
+/* An answer: status and reps done; extra goes into data's bits 48-63. */
 struct answer {
     uint16_t status;
     unsigned int done;
+    uint64_t extra;
 };
 
 static volatile sig_atomic_t stop;
@@ -247,7 +259,7 @@ static bool vsm_reg_value(const struct responder *r, uint32_t name,
 static struct answer get_vp_registers(struct responder *r,
                                       const struct hcall *h)
 {
-    struct answer a = { HV_STATUS_SUCCESS, h->start };
+    struct answer a = { HV_STATUS_SUCCESS, h->start, 0 };
 
     for ( ; a.done < h->reps; a.done++ )
     {
@@ -268,7 +280,7 @@ static struct answer get_vp_registers(struct responder *r,
 static struct answer set_vp_registers(struct responder *r,
                                       const struct hcall *h)
 {
-    struct answer a = { HV_STATUS_SUCCESS, h->start };
+    struct answer a = { HV_STATUS_SUCCESS, h->start, 0 };
 
     for ( ; a.done < h->reps; a.done++ )
     {
@@ -295,13 +307,57 @@ static struct answer set_vp_registers(struct responder *r,
     return a;
 }
 
-static struct answer modify_protection(struct responder *r,
-                                       const struct hcall *h)
+/*
+ * HvMapGpaFlags (R 0, W 1, kernel X 2) as a p2m access; false for W
+ * without R, which x86 paging cannot express.
+ */
+static bool map_flags_access(uint32_t flags, xenmem_access_t *out)
 {
-    struct answer a = { HV_STATUS_SUCCESS, h->start };
+    static const xenmem_access_t access[8] = {
+        XENMEM_access_n, XENMEM_access_r, XENMEM_access_n, XENMEM_access_rw,
+        XENMEM_access_x, XENMEM_access_rx, XENMEM_access_n,
+        XENMEM_access_rwx,
+    };
+    unsigned int rwx = flags & 7;
+
+    if ( (rwx & 2) && !(rwx & 1) )
+        return false;
+    *out = access[rwx];
+    return true;
+}
+
+/* Sets GFN's access in VTL0's view and prints what Xen reads back. */
+static bool set_access(struct responder *r, uint64_t gfn,
+                       xenmem_access_t access)
+{
+    xenmem_access_t back;
+
+    if ( xc_altp2m_set_mem_access(r->xch, r->domid, r->view[0], gfn,
+                                  access) ||
+         xc_altp2m_get_mem_access(r->xch, r->domid, r->view[0], gfn,
+                                  &back) )
+    {
+        fprintf(stderr, PROG ": d%u: view %u gfn %#" PRIx64 ": %s\n",
+                r->domid, r->view[0], gfn, strerror(errno));
+        return false;
+    }
+    printf(PROG ": d%u: VTL0 view %u gfn %#" PRIx64 ": access %d\n",
+           r->domid, r->view[0], gfn, (int)back);
+    return true;
+}
+
+static struct answer modify_protection(struct responder *r,
+                                       const struct hcall *h,
+                                       const struct hdr *hdr)
+{
+    struct answer a = { HV_STATUS_SUCCESS, h->start, 0 };
     unsigned int end = h->reps - h->start > REPS_PER_REQUEST ?
                        h->start + REPS_PER_REQUEST : h->reps;
+    bool apply = h->vtl == 1 && r->views;
+    xenmem_access_t access = XENMEM_access_rwx;
 
+    if ( apply && !map_flags_access(le32(hdr->rest), &access) )
+        return (struct answer){ HV_STATUS_INVALID_PARAMETER, h->start, 0 };
     for ( ; a.done < end; a.done++ )
     {
         uint64_t gfn;
@@ -312,8 +368,46 @@ static struct answer modify_protection(struct responder *r,
             a.status = HV_STATUS_INVALID_PARAMETER;
             break;
         }
+        if ( apply && !set_access(r, gfn, access) )
+        {
+            a.status = HV_STATUS_INSUFFICIENT_MEMORY;
+            break;
+        }
     }
     return a;
+}
+
+/*
+ * VTL1 enabled: with altp2m available (HVM_PARAM_ALTP2M set), turn it on
+ * and make VTL0's and VTL1's views.  Views 0 and 0 otherwise.
+ */
+static uint16_t make_views(struct responder *r)
+{
+    uint64_t mode = 0;
+    unsigned int i;
+
+    if ( xc_hvm_param_get(r->xch, r->domid, HVM_PARAM_ALTP2M, &mode) ||
+         !mode )
+    {
+        printf(PROG ": d%u: no altp2m: views 0 and 0\n", r->domid);
+        return HV_STATUS_SUCCESS;
+    }
+    if ( xc_altp2m_set_domain_state(r->xch, r->domid, true) ||
+         xc_domain_set_access_required(r->xch, r->domid, 1) )
+        goto fail;
+    for ( i = 0; i < 2; i++ )
+        if ( xc_altp2m_create_view(r->xch, r->domid, XENMEM_access_rwx,
+                                   &r->view[i]) )
+            goto fail;
+    r->views = true;
+    printf(PROG ": d%u: views: VTL0 %u, VTL1 %u\n", r->domid, r->view[0],
+           r->view[1]);
+    return HV_STATUS_SUCCESS;
+
+ fail:
+    fprintf(stderr, PROG ": d%u: altp2m views: %s\n", r->domid,
+            strerror(errno));
+    return HV_STATUS_INSUFFICIENT_MEMORY;
 }
 
 static struct answer enable_vp_vtl(struct responder *r,
@@ -326,26 +420,26 @@ static struct answer enable_vp_vtl(struct responder *r,
     if ( vp == 0xfffffffeu )            /* HV_VP_INDEX_SELF */
         vp = h->vcpu;
     if ( vp >= r->nr_vcpus )
-        return (struct answer){ HV_STATUS_INVALID_VP_INDEX, 0 };
+        return (struct answer){ HV_STATUS_INVALID_VP_INDEX, 0, 0 };
     if ( !r->vtl1_enabled || r->vp_vtl1[vp] )
-        return (struct answer){ HV_STATUS_INVALID_VTL_STATE, 0 };
+        return (struct answer){ HV_STATUS_INVALID_VTL_STATE, 0, 0 };
     if ( hdr->rest[4] != 1 ||
          guest_copy(r, h->in + EVV_CONTEXT_CR0, &cr0, sizeof(cr0), false) ||
          !(cr0 & 1) )
-        return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0 };
+        return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0, 0 };
     r->vp_vtl1[vp] = true;
-    return (struct answer){ HV_STATUS_SUCCESS, 0 };
+    return (struct answer){ HV_STATUS_SUCCESS, 0, 0 };
 }
 
 static struct answer hypercall(struct responder *r, const struct hcall *h)
 {
-    struct answer a = { HV_STATUS_SUCCESS, 0 };
+    struct answer a = { HV_STATUS_SUCCESS, 0, 0 };
     struct hdr hdr;
 
     if ( read_hdr(r, h, &hdr) )
-        return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0 };
+        return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0, 0 };
     if ( hdr.partition != HV_PARTITION_ID_SELF )
-        return (struct answer){ HV_STATUS_INVALID_PARTITION_ID, 0 };
+        return (struct answer){ HV_STATUS_INVALID_PARTITION_ID, 0, 0 };
 
     switch ( h->code )
     {
@@ -355,27 +449,30 @@ static struct answer hypercall(struct responder *r, const struct hcall *h)
             a.status = HV_STATUS_INVALID_PARAMETER;
         else if ( r->vtl1_enabled )
             a.status = HV_STATUS_INVALID_VTL_STATE;
-        else
+        else if ( (a.status = make_views(r)) == HV_STATUS_SUCCESS )
+        {
             r->vtl1_enabled = true;
+            a.extra = (uint64_t)r->view[0] << 48 | (uint64_t)r->view[1] << 56;
+        }
         return a;
 
     case HVCALL_ENABLE_VP_VTL:
         return enable_vp_vtl(r, h, &hdr);
 
     case HVCALL_MODIFY_VTL_PROTECTION_MASK:
-        return modify_protection(r, h);
+        return modify_protection(r, h, &hdr);
 
     case HVCALL_GET_VP_REGISTERS:
     case HVCALL_SET_VP_REGISTERS:
         if ( le32(hdr.rest) >= r->nr_vcpus )
-            return (struct answer){ HV_STATUS_INVALID_VP_INDEX, 0 };
+            return (struct answer){ HV_STATUS_INVALID_VP_INDEX, 0, 0 };
         /* HV_INPUT_VTL: UseTargetVtl (bit 4) with a VTL above the caller. */
         if ( (hdr.rest[4] & 0x10) && (hdr.rest[4] & 0xf) > h->vtl )
-            return (struct answer){ HV_STATUS_ACCESS_DENIED, 0 };
+            return (struct answer){ HV_STATUS_ACCESS_DENIED, 0, 0 };
         return h->code == HVCALL_GET_VP_REGISTERS ? get_vp_registers(r, h)
                                                   : set_vp_registers(r, h);
     }
-    return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0 };
+    return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0, 0 };
 }
 
 /* Answers the request in vCPU V's slot, if there is one. */
@@ -384,7 +481,7 @@ static void handle_slot(struct responder *r, unsigned int v)
     ioreq_t *slot = &r->iopage->vcpu_ioreq[v];
     ioreq_t req;
     struct hcall h;
-    struct answer a = { HV_STATUS_INVALID_PARAMETER, 0 };
+    struct answer a = { HV_STATUS_INVALID_PARAMETER, 0, 0 };
     unsigned int kind;
 
     /* state is a bit-field: a volatile read, then an acquire fence. */
@@ -419,7 +516,7 @@ static void handle_slot(struct responder *r, unsigned int v)
                a.done);
     }
     fflush(stdout);
-    slot->data = a.status | (uint64_t)a.done << 32;
+    slot->data = a.status | (uint64_t)a.done << 32 | a.extra;
     __atomic_thread_fence(__ATOMIC_RELEASE);
     ((volatile ioreq_t *)slot)->state = STATE_IORESP_READY;
     xenevtchn_notify(r->xce, r->local[v]);
@@ -614,8 +711,17 @@ static int set_viridian(uint32_t domid, bool vsm)
                 rc == 77 ? " (Xen has no HVMPV_vsm)" : "");
     }
     else
+    {
         printf(PROG ": d%u: HVM_PARAM_VIRIDIAN = %#" PRIx64 "\n", domid,
                val);
+        /* The paravisor's views need altp2m; without it, none are made. */
+        if ( vsm && xc_hvm_param_set(xch, domid, HVM_PARAM_ALTP2M,
+                                     XEN_ALTP2M_external) )
+            printf(PROG ": d%u: HVM_PARAM_ALTP2M: %s (no views)\n", domid,
+                   strerror(errno));
+        else if ( vsm )
+            printf(PROG ": d%u: HVM_PARAM_ALTP2M = external\n", domid);
+    }
     xc_interface_close(xch);
     return rc;
 }
