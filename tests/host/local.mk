@@ -37,6 +37,7 @@ EXTRA_DIST += \
 	tests/host/jobs/tpm-linux.sh \
 	tests/host/jobs/pvxl-tpm.sh \
 	tests/host/jobs/pvxl-crash.sh \
+	tests/host/jobs/pvxl-nvme.sh \
 	tests/host/jobs-pending/README \
 	tests/host/jobs/nvme-linux.sh \
 	tests/host/jobs/pvxl-linux.sh \

@@ -160,7 +160,12 @@ bad_table() {
       "log-level-loud|1|paravisor_log_level=\"loud\" is not allowed: use debug, info, warn or error|$(bad_cfg loud 'paravisor_log_level = "loud"')" \
       "timeout-1|1|paravisor_timeout=\"1\" is not allowed: .*5 to 3600|$(bad_cfg t1 'paravisor_timeout = 1')" \
       "parse-error|1|config parsing error|$(bad_cfg parse 'memory = = 3')" \
-      "name-missing|1|name is missing|$(bad_cfg noname 'name = ""')"
+      "name-missing|1|name is missing|$(bad_cfg noname 'name = ""')" \
+      "nvme-missing|1|paravisor_nvme=\"/nonexistent/disk.img\": No such file|$(bad_cfg nvno 'paravisor_nvme = "/nonexistent/disk.img"')" \
+      "nvme-directory|1|paravisor_nvme=\"/tmp\": it is a directory|$(bad_cfg nvdir 'paravisor_nvme = "/tmp"')" \
+      "nvme-relative|1|paravisor_nvme=\"disk.img\" is not allowed: use the absolute path|$(bad_cfg nvrel 'paravisor_nvme = "disk.img"')" \
+      "nvme-slot-alone|1|paravisor_nvme_slot is set without paravisor_nvme|$(bad_cfg nvslot 'paravisor_nvme_slot = "00:06.0"')" \
+      "nvme-slot-bus|1|paravisor_nvme_slot=\"01:05.0\" is not allowed: .*bus 00|$(bad_cfg nvbus 'paravisor_nvme_slot = "01:05.0"')"
     for c in "$@"; do
         n=$((n + 1))
         IFS='|' read -r name st ere cfg <<EOF

@@ -152,3 +152,35 @@ nvme_check_result() {
     grep -q "Test result: SUCCESS" "$PVR_OUT/guest.log" ||
         fail "$(grep -o 'Test result:.*' "$PVR_OUT/guest.log")"
 }
+
+# nvme_image_new FILE SECTORS SOAK_SECONDS: a zeroed raw image with the
+# records the guest reads back (dom0's, at LBA 1024) and its soak asked
+# for (none when SOAK_SECONDS is 0).
+nvme_image_new() {
+    rm -f "$1"
+    mkdir -p "${1%/*}"
+    dd if=/dev/zero of="$1" bs=512 count=0 seek="$2" status=none ||
+        return 1
+    nvme_put "$1" 0 1024 8
+    [ "$3" = 0 ] || nvme_soak_ask "$1" "$3"
+}
+
+# nvme_loop_of FILE: the loop devices on FILE, one a line (none: empty).
+nvme_loop_of() {
+    losetup -j "$1" | cut -d: -f1
+}
+
+# nvme_check_image EXPECTED IMAGE SECTORS: IMAGE is EXPECTED (the image
+# as made) plus the guest's fixed regions and the last of the soak's
+# rounds (counted in $PVR_OUT/guest.log); fails the step if not.
+nvme_check_image() {
+    local rounds
+    rounds=$(sed -n 's/.*nvme: soak: \([0-9]*\) rounds.*/\1/p' \
+        "$PVR_OUT/guest.log" | head -n 1)
+    [ -n "$rounds" ] || fail "no soak round count"
+    nvme_expect_guest "$1" "$3"
+    nvme_soak_expect "$1" "$rounds"
+    cmp "$1" "$2" || fail "the image differs from the guest's writes"
+    echo "image: $(stat -c %s "$2") bytes equal to the expected" \
+        "(the fixed regions and the last of $rounds soak rounds per slot)"
+}
