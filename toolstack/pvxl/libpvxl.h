@@ -11,7 +11,9 @@
  *
  *     /local/domain/G/paravisor/domid      = P     (n0 rG rP)
  *     /local/domain/P/paravisor/           (dir)   (n0 bP)
- *                   .../target = G, tpm = 1|0, tpm-state, log-level
+ *                   .../target = G, tpm = 1|0, tpm-state, log-level,
+ *                   nvme = vbd:N and nvme-slot (with paravisor_nvme,
+ *                   whose vbd pvxl makes for P: vbd.c)
  *
  * pvdomaind inside P answers with .../state = ready (or .../error).  Only
  * then is G unpaused.  A monitor process per pair (pidfile in
