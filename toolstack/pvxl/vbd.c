@@ -222,9 +222,10 @@ int pvxl__vbd_add(pvr_pvxl *px, const pvr_pvxl_config *cfg, uint32_t pv,
 
     if ( stat(disk, &st) )
     {
+        rc = -errno;
         pvxl__seterr(err, "nvme disk: paravisor_nvme=\"%s\": %s", disk,
-                     strerror(errno));
-        return -errno;
+                     strerror(-rc));
+        return rc;
     }
     if ( S_ISREG(st.st_mode) )
     {
@@ -243,7 +244,7 @@ int pvxl__vbd_add(pvr_pvxl *px, const pvr_pvxl_config *cfg, uint32_t pv,
         if ( stat(loop, &st) )
         {
             rc = -errno;
-            pvxl__seterr(err, "nvme disk: %s: %s", loop, strerror(errno));
+            pvxl__seterr(err, "nvme disk: %s: %s", loop, strerror(-rc));
             goto fail;
         }
     }
