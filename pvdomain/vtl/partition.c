@@ -127,12 +127,14 @@ uint16_t vtl__enable_partition(pvr_vtl *v, struct vtl_call *c)
 
 /*
  * HV_INITIAL_VP_CONTEXT (TLFS datatypes/hv_initial_vp_context.md):
- * Rip, Rsp, Rflags; Cs Ds Es Fs Gs Ss Tr Ldtr (16 bytes each); Idtr,
- * Gdtr (16); Efer, Cr0, Cr3, Cr4, MsrCrPat.  Offsets in the context.
+ * Rip, Rsp, Rflags (0-23); Cs Ds Es Fs Gs Ss Tr Ldtr (16 bytes each,
+ * 24-151); Idtr, Gdtr (16 each: 3 pads, limit, base; 152-183); Efer,
+ * Cr0, Cr3, Cr4, MsrCrPat (184-223).  Offsets in the context.
  */
-#define CTX_EFER            176
-#define CTX_CR0             184
-#define CTX_CR4             200
+#define CTX_EFER            184
+#define CTX_CR0             192
+#define CTX_CR4             208
+_Static_assert(CTX_EFER == 3 * 8 + 8 * 16 + 2 * 16, "HV_INITIAL_VP_CONTEXT");
 #define CR0_PE              (1ULL << 0)
 #define CR0_PG              (1ULL << 31)
 #define CR4_PAE             (1ULL << 5)

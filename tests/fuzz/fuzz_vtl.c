@@ -89,7 +89,7 @@ static void setup(struct simstack *st, pvr_vtl *v, uint8_t flags)
         return;
     in[8] = 0;
     in[12] = 1;
-    in[16 + 184] = 0x11;                        /* CR0: PE, ET */
+    in[16 + 192] = 0x11;                        /* CR0: PE, ET */
     step(v, 0, HVCALL_ENABLE_VP_VTL, 0, page, in, 240);
     if ( flags & 4 )
     {

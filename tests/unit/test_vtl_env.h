@@ -138,9 +138,9 @@ static inline uint64_t enable_partition(struct env *e)
 /* An HV_INITIAL_VP_CONTEXT in long mode, after the header. */
 static inline void vp_context(struct env *e, uint64_t cr0)
 {
-    put64(e, IN_GPA + 16 + 184, cr0);               /* Cr0 */
-    put64(e, IN_GPA + 16 + 200, 0x20);              /* Cr4: PAE */
-    put64(e, IN_GPA + 16 + 176, 0x500);             /* Efer: LME LMA */
+    put64(e, IN_GPA + 16 + 192, cr0);               /* Cr0 */
+    put64(e, IN_GPA + 16 + 208, 0x20);              /* Cr4: PAE */
+    put64(e, IN_GPA + 16 + 184, 0x500);             /* Efer: LME LMA */
     put64(e, IN_GPA + 16 + 0, 0xfffff80000001000ULL);   /* Rip */
 }
 
