@@ -3,8 +3,10 @@
  * Identify and Get/Set Features.
  *
  * Identify answers CNS 0 (the namespace), 1 (the controller), 2 (the
- * active namespace list) and 3 (namespace identification descriptors:
- * a UUID, which Linux asks of NVMe 1.3+ controllers).  Features that
+ * active namespace list), 3 (namespace identification descriptors:
+ * a UUID, which Linux asks of NVMe 1.3+ controllers) and 6 for the NVM
+ * command set (CSI 0): the command-set limits, all zero, "none
+ * reported", which Linux 6.1 asks at every probe.  Features that
  * change nothing here (arbitration, power state, temperature threshold,
  * error recovery, interrupt coalescing and vector configuration, write
  * atomicity, asynchronous event configuration) are stored and read
@@ -115,6 +117,10 @@ uint16_t nvme__identify(pvr_nvme *n, struct nvme_cmd *c)
         d[0] = 3;                               /* NIDT: UUID */
         d[1] = 16;                              /* NIDL */
         memcpy(d + 4, n->uuid, 16);
+        break;
+    case 0x06:
+        if ( c->dw[11] >> 24 )                  /* CSI: NVM only */
+            return BAD(NVME_SC_INVALID_FIELD);
         break;
     default:
         return BAD(NVME_SC_INVALID_FIELD);

@@ -140,7 +140,14 @@ static int post(pvr_nvme *n, struct nvme_cq *cq, struct nvme_cmd *c)
         n->stats.admin_cmds++;
     else
         n->stats.io_cmds++;
-    n->stats.errors += status != 0;
+    if ( status )
+    {
+        n->stats.errors++;
+        /* What the guest asked for and was refused, for its owner. */
+        PVR_LOG_GUEST(COMP, "queue %u: opcode %#x (cdw10 %#x) cid %u: "
+                      "status %#x", c->sqid, c->dw[0] & 0xff, c->dw[10],
+                      c->dw[0] >> 16, status);
+    }
     return 0;
 }
 

@@ -224,6 +224,13 @@ static void test_identify(void)
     CHECK_EQ(p[1], 16);
     CHECK_EQ(p[20], 0);                                 /* list ends */
 
+    /* The NVM command set's limits: none reported. */
+    memset(nvdrv_mem(&e.d, buf), 0xa5, 4096);
+    nvdrv_sqe(sqe, 0x06, 0, buf, 0);
+    sqe[10] = 6;
+    CHECK_EQ(nvdrv_cmd(&e.d, 0, sqe, NULL), 0);
+    CHECK_EQ(p[0] | p[1] | p[2] | p[3] | p[4095], 0);
+
     /* Features. */
     nvdrv_sqe(sqe, 0x09, 0, 0, 0);
     sqe[10] = 0x07;

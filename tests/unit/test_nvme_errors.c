@@ -50,6 +50,8 @@ static const struct bad table[] = {
       DNR | 0x002 },
     { "identify CNS 0x10", 0, 0x06, 0, 0, GOOD_PAGE, 0, 0x10, 0, 0,
       DNR | 0x002 },
+    { "identify CNS 6, CSI 2 (zoned)", 0, 0x06, 0, 0, GOOD_PAGE, 0, 6,
+      2u << 24, 0, DNR | 0x002 },
     { "identify namespace 2", 0, 0x06, 2, 0, GOOD_PAGE, 0, 0, 0, 0,
       DNR | 0x00b },
     { "identify namespace 0", 0, 0x06, 0, 0, GOOD_PAGE, 0, 0, 0, 0,
