@@ -35,6 +35,10 @@
 
 #define COMP "worker"
 
+/* 1 MiB buckets of guest memory kept mapped (port.h): 64 MiB, about
+ * 128 KiB of page tables. */
+#define MAPCACHE_BUCKETS 64
+
 struct worker {
     const struct pvr_config *cfg;
     pvr_port *port;
@@ -220,11 +224,18 @@ static int nvme_setup(struct worker *w)
 
 static void nvme_log_stats(const struct worker *w)
 {
+    struct pvr_port_mapcache_stats mc;
     struct pvr_nvme_stats st;
 
     if ( !w->nvme )
         return;
     pvr_nvme_stats(w->nvme, &st);
+    pvr_port_mapcache_stats(w->port, &mc);
+    pvr_info(COMP, "map cache: hits %llu misses %llu evictions %llu "
+             "invalidations %llu", (unsigned long long)mc.hits,
+             (unsigned long long)mc.misses,
+             (unsigned long long)mc.evictions,
+             (unsigned long long)mc.invalidations);
     pvr_info(COMP, "nvme: admin %llu io %llu errors %llu msis %llu "
              "intx %llu fatal %llu resets %llu bar-moves %llu bar0 %#llx",
              (unsigned long long)st.admin_cmds,
@@ -256,6 +267,10 @@ static int setup(struct worker *w)
         pvr_err(COMP, "domain %u is not a running HVM guest", cfg->domid);
         return rc ? rc : -EINVAL;
     }
+    /* Devices that read guest memory (NVMe's PRPs and data) keep their
+     * mappings; Xen's INVALIDATE requests drop them (ioreq/dispatch.c). */
+    if ( (rc = pvr_port_mapcache_enable(w->port, MAPCACHE_BUCKETS)) )
+        return rc;
 
     sigemptyset(&mask);
     sigaddset(&mask, SIGTERM);

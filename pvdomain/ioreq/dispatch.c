@@ -219,8 +219,12 @@ uint64_t ioreq__dispatch(pvr_ioreq_server *s, const pvr_ioreq_req *req)
         sp = PVR_IO_MMIO;
         break;
     case PVR_IOREQ_TYPE_TIMEOFFSET:
+        /* No RTC here: acknowledge and move on. */
+        return 0;
     case PVR_IOREQ_TYPE_INVALIDATE:
-        /* No mapcache and no RTC here: acknowledge and move on. */
+        /* The guest's memory map changed: no cached mapping may stay. */
+        pvr_port_mapcache_invalidate(s->port);
+        s->stats.invalidations++;
         return 0;
     default:
         return dispatch_pci(s, req);

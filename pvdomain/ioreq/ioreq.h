@@ -85,6 +85,7 @@ struct pvr_ioreq_stats {
     uint64_t dev_errors;    /* device callbacks that failed */
     uint64_t spurious;      /* events with no READY slot */
     uint64_t vsm;           /* VSM events given to the handler */
+    uint64_t invalidations; /* IOREQ_TYPE_INVALIDATE: map cache dropped */
 };
 
 /*

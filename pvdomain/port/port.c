@@ -16,11 +16,34 @@
 #include "core/log.h"
 #include "port/backend.h"
 
+/*
+ * The guest-memory map cache (pvr_port_mapcache_enable): buckets of
+ * MC_PAGES guest frames, each mapped in one call and kept until evicted
+ * (least recently used) or invalidated, so that guest_read/_write cost a
+ * lookup and a memcpy instead of a map and an unmap per page.  A frame
+ * the bucket could not map (a hole, a read-only page) goes the uncached
+ * way, which reports it as before.
+ */
+#define MC_SHIFT 8
+#define MC_PAGES (1u << MC_SHIFT)               /* 1 MiB of guest memory */
+
+struct mc_bucket {
+    uint8_t *addr;                      /* NULL: empty */
+    uint32_t domid;
+    uint64_t first;                     /* gfn, a multiple of MC_PAGES */
+    uint64_t used;                      /* the cache's clock at last use */
+    uint64_t bad[MC_PAGES / 64];        /* frames that did not map */
+};
+
 struct pvr_port {
     const struct pvr_port_backend *be;
     void *priv;
     unsigned long calls;
     unsigned long fail_at;
+    struct mc_bucket *mc;               /* NULL: no map cache */
+    unsigned int mc_n;
+    uint64_t mc_clock;
+    struct pvr_port_mapcache_stats mc_stats;
 };
 
 static const struct pvr_port_backend *const backends[] = {
@@ -73,6 +96,8 @@ void pvr_port_close(pvr_port *p)
 {
     if ( !p )
         return;
+    pvr_port_mapcache_invalidate(p);
+    free(p->mc);
     p->be->close(p);
     free(p);
 }
@@ -197,6 +222,92 @@ int pvr_port_fmem_unmap_resource(pvr_port *p, pvr_port_resource *res)
  * Copy between guest memory and a private buffer: exactly one of in (guest
  * to us) and out (us to guest) is non-NULL.
  */
+/* ---- guest memory, through the map cache when there is one ---- */
+
+int pvr_port_mapcache_enable(pvr_port *p, unsigned int buckets)
+{
+    if ( p->mc || buckets == 0 || buckets > PVR_PORT_MAPCACHE_MAX )
+        return -EINVAL;
+    p->mc = calloc(buckets, sizeof(*p->mc));
+    if ( !p->mc )
+        return -ENOMEM;
+    p->mc_n = buckets;
+    return 0;
+}
+
+static void mc_drop(pvr_port *p, struct mc_bucket *b)
+{
+    if ( !b->addr )
+        return;
+    /* Retried as bf_unshare does: a mapping we lose is only address space. */
+    if ( pvr_port_fmem_unmap(p, b->addr, MC_PAGES) &&
+         pvr_port_fmem_unmap(p, b->addr, MC_PAGES) )
+        pvr_warn("port", "map cache: cannot unmap gfn %#llx+%u",
+                 (unsigned long long)b->first, MC_PAGES);
+    b->addr = NULL;
+}
+
+void pvr_port_mapcache_invalidate(pvr_port *p)
+{
+    unsigned int i;
+
+    for ( i = 0; i < p->mc_n; i++ )
+        mc_drop(p, &p->mc[i]);
+    if ( p->mc )
+        p->mc_stats.invalidations++;
+}
+
+void pvr_port_mapcache_stats(const pvr_port *p,
+                             struct pvr_port_mapcache_stats *out)
+{
+    *out = p->mc_stats;
+}
+
+/* The mapped page of gfn from the cache, or NULL (then go uncached). */
+static uint8_t *mc_page(pvr_port *p, uint32_t domid, uint64_t gfn)
+{
+    uint64_t first = gfn & ~(uint64_t)(MC_PAGES - 1);
+    uint64_t gfns[MC_PAGES];
+    int errs[MC_PAGES];
+    struct mc_bucket *b = NULL, *lru = NULL;
+    unsigned int i, k = (unsigned int)(gfn - first);
+    void *addr;
+
+    for ( i = 0; i < p->mc_n && !b; i++ )
+        if ( p->mc[i].addr && p->mc[i].first == first &&
+             p->mc[i].domid == domid )
+            b = &p->mc[i];
+    /* The victim: an empty bucket, else the least recently used. */
+    for ( i = 0; i < p->mc_n && !b; i++ )
+        if ( !lru || (lru->addr && (!p->mc[i].addr ||
+                                     p->mc[i].used < lru->used)) )
+            lru = &p->mc[i];
+    if ( b )
+        p->mc_stats.hits++;
+    else
+    {
+        p->mc_stats.misses++;
+        if ( lru->addr )
+            p->mc_stats.evictions++;
+        mc_drop(p, lru);
+        for ( i = 0; i < MC_PAGES; i++ )
+            gfns[i] = first + i;
+        if ( pvr_port_fmem_map(p, domid, PROT_READ | PROT_WRITE, MC_PAGES,
+                               gfns, errs, &addr) )
+            return NULL;
+        b = lru;
+        *b = (struct mc_bucket){ .addr = addr, .domid = domid,
+                                 .first = first };
+        for ( i = 0; i < MC_PAGES; i++ )
+            if ( errs[i] )
+                b->bad[i / 64] |= 1ull << (i % 64);
+    }
+    b->used = ++p->mc_clock;
+    if ( b->bad[k / 64] & (1ull << (k % 64)) )
+        return NULL;
+    return b->addr + (size_t)k * PVR_PAGE_SIZE;
+}
+
 static int guest_copy(pvr_port *p, uint32_t domid, uint64_t gpa,
                       uint8_t *in, const uint8_t *out, size_t len)
 {
@@ -213,19 +324,23 @@ static int guest_copy(pvr_port *p, uint32_t domid, uint64_t gpa,
         uint64_t gfn = gpa >> PVR_PAGE_SHIFT;
         size_t off = gpa & (PVR_PAGE_SIZE - 1);
         size_t chunk = PVR_PAGE_SIZE - off;
-        uint8_t *page = NULL;
+        uint8_t *page = p->mc ? mc_page(p, domid, gfn) : NULL;
+        bool cached = page != NULL;
         int err = 0, rc;
 
         if ( chunk > len )
             chunk = len;
-        rc = pvr_port_fmem_map(p, domid, prot, 1, &gfn, &err,
-                               (void **)&page);
-        if ( rc )
-            return rc;
-        if ( err )
+        if ( !cached )
         {
-            pvr_port_fmem_unmap(p, page, 1);
-            return -EFAULT;
+            rc = pvr_port_fmem_map(p, domid, prot, 1, &gfn, &err,
+                                   (void **)&page);
+            if ( rc )
+                return rc;
+            if ( err )
+            {
+                pvr_port_fmem_unmap(p, page, 1);
+                return -EFAULT;
+            }
         }
         if ( out )
         {
@@ -237,8 +352,7 @@ static int guest_copy(pvr_port *p, uint32_t domid, uint64_t gpa,
             memcpy(in, page + off, chunk);
             in += chunk;
         }
-        rc = pvr_port_fmem_unmap(p, page, 1);
-        if ( rc )
+        if ( !cached && (rc = pvr_port_fmem_unmap(p, page, 1)) )
             return rc;
         gpa += chunk;
         len -= chunk;

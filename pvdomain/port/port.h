@@ -210,10 +210,25 @@ int pvr_port_fmem_unmap_resource(pvr_port *p, pvr_port_resource *res);
 
 /*
  * Copy between guest-physical memory and a private buffer, one page at a
- * time through short-lived foreign mappings.  len is bounded by
- * PVR_PORT_GUEST_COPY_MAX; every page must be mapped or nothing is
- * reported as copied (-EFAULT).  Touches guest memory.
+ * time, through short-lived foreign mappings or, once
+ * pvr_port_mapcache_enable() was called, through a cache of mappings of
+ * 1 MiB buckets of guest memory (at most `buckets` of them, the least
+ * recently used replaced).  len is bounded by PVR_PORT_GUEST_COPY_MAX;
+ * every page must be mapped or nothing is reported as copied (-EFAULT).
+ * Touches guest memory.
+ *
+ * A cached mapping keeps the frame the guest had when it was made: call
+ * pvr_port_mapcache_invalidate() when Xen says the guest's memory map
+ * changed (IOREQ_TYPE_INVALIDATE, as QEMU drops its mapcache).
  */
+#define PVR_PORT_MAPCACHE_MAX 1024
+int pvr_port_mapcache_enable(pvr_port *p, unsigned int buckets);
+void pvr_port_mapcache_invalidate(pvr_port *p);
+struct pvr_port_mapcache_stats {
+    uint64_t hits, misses, evictions, invalidations;
+};
+void pvr_port_mapcache_stats(const pvr_port *p,
+                             struct pvr_port_mapcache_stats *out);
 #define PVR_PORT_GUEST_COPY_MAX (1u << 20)
 int pvr_port_guest_read(pvr_port *p, uint32_t domid, uint64_t gpa,
                         void *buf, size_t len);

@@ -6,7 +6,9 @@
  * runs; fault injection fails exactly the Nth call; the sim's event
  * channels follow Linux evtchn semantics (mask on delivery, re-delivery
  * on unmask); foreign mappings alias guest memory and fail per page;
- * guest copies cross page boundaries; xenstore watches fire; grants can
+ * guest copies cross page boundaries, also through the map cache (hits,
+ * LRU eviction, holes, a failed bucket map, invalidation, no mapping
+ * left after it); xenstore watches fire; grants can
  * be corrupted; altp2m views enforce per-view rights.
  * Cannot prove: that the Xen backend behaves the same; tests/host does.
  */
@@ -166,6 +168,68 @@ static void test_fmem(pvr_port *p, pvr_sim *sim)
     CHECK_EQ(c.fmem_mapped_pages, 0);
 }
 
+/* 700 frames: buckets 0 and 1 whole, bucket 2 with 188 and a hole. */
+static void test_mapcache(void)
+{
+    struct pvr_port_mapcache_stats st;
+    struct pvr_sim_counts c;
+    uint8_t buf[64], *page;
+    pvr_port *p = NULL;
+    pvr_sim *sim;
+
+    REQUIRE(pvr_port_open("sim", &p) == 0);
+    sim = pvr_sim_from_port(p);
+    REQUIRE(sim && pvr_sim_set_domain(sim, 5, 1, 700) == 0);
+    CHECK_EQ(pvr_port_mapcache_enable(p, 0), -EINVAL);
+    CHECK_EQ(pvr_port_mapcache_enable(p, PVR_PORT_MAPCACHE_MAX + 1), -EINVAL);
+    CHECK_EQ(pvr_port_mapcache_enable(p, 2), 0);
+    CHECK_EQ(pvr_port_mapcache_enable(p, 2), -EINVAL);
+
+    /* Across a page boundary inside bucket 0: one miss, then a hit. */
+    memset(buf, 0x42, sizeof(buf));
+    CHECK_EQ(pvr_port_guest_write(p, 5, 10 * PVR_PAGE_SIZE + 4090, buf,
+                                  sizeof(buf)), 0);
+    page = pvr_sim_guest_page(sim, 11);
+    CHECK_EQ(page[57], 0x42);
+    /* The guest's own later writes show through the kept mapping. */
+    ((uint8_t *)pvr_sim_guest_page(sim, 10))[0] = 0x77;
+    CHECK_EQ(pvr_port_guest_read(p, 5, 10 * PVR_PAGE_SIZE, buf, 1), 0);
+    CHECK_EQ(buf[0], 0x77);
+    pvr_port_mapcache_stats(p, &st);
+    CHECK_EQ(st.misses, 1);
+    CHECK_EQ(st.hits, 2);
+
+    /* Bucket 1, then bucket 2 evicts bucket 0, the least recently used. */
+    CHECK_EQ(pvr_port_guest_read(p, 5, 300 * PVR_PAGE_SIZE, buf, 8), 0);
+    CHECK_EQ(pvr_port_guest_read(p, 5, 600 * PVR_PAGE_SIZE, buf, 8), 0);
+    pvr_port_mapcache_stats(p, &st);
+    CHECK_EQ(st.misses, 3);
+    CHECK_EQ(st.evictions, 1);
+    pvr_sim_counts(sim, &c);
+    CHECK_EQ(c.fmem_mapped_pages, 2 * 256);
+    CHECK_EQ(pvr_port_guest_read(p, 5, 300 * PVR_PAGE_SIZE, buf, 8), 0);
+    pvr_port_mapcache_stats(p, &st);
+    CHECK_EQ(st.misses, 3);                 /* bucket 1 stayed */
+
+    /* A frame bucket 2 could not map: the uncached way says -EFAULT. */
+    CHECK_EQ(pvr_port_guest_read(p, 5, 720 * PVR_PAGE_SIZE, buf, 8),
+             -EFAULT);
+
+    /* A bucket that fails to map: the copy goes uncached and works. */
+    pvr_port_mapcache_invalidate(p);
+    pvr_sim_counts(sim, &c);
+    CHECK_EQ(c.fmem_mapped_pages, 0);
+    ((uint8_t *)pvr_sim_guest_page(sim, 20))[3] = 0x99;
+    pvr_port_fail_nth(p, 1);
+    CHECK_EQ(pvr_port_guest_read(p, 5, 20 * PVR_PAGE_SIZE + 3, buf, 1), 0);
+    CHECK_EQ(buf[0], 0x99);
+    pvr_sim_counts(sim, &c);
+    CHECK_EQ(c.fmem_mapped_pages, 0);
+    pvr_port_mapcache_stats(p, &st);
+    CHECK_EQ(st.invalidations, 1);
+    pvr_port_close(p);
+}
+
 static void test_xs(pvr_port *p)
 {
     char *val = NULL, *path = NULL, *token = NULL;
@@ -288,6 +352,7 @@ int main(void)
     test_fault_injection(p);
     test_evtchn(p, sim);
     test_fmem(p, sim);
+    test_mapcache();
     test_xs(p);
     test_gnttab(p, sim);
     test_altp2m(p, sim);
