@@ -32,12 +32,13 @@ EXTRA_DIST += \
 	tests/host/jobs/smoke.sh \
 	tests/host/jobs/nvme-xtf.sh \
 	tests/host/jobs/nvme-blkback.sh \
+	tests/host/jobs/nvme-bench.sh \
 	tests/host/jobs/nvme-hvmloader.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \
 	tests/host/jobs/pvxl-tpm.sh \
-	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs/pvxl-nvme.sh \
+	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs-pending/README \
 	tests/host/jobs/nvme-linux.sh \
 	tests/host/jobs/pvxl-linux.sh \
@@ -49,6 +50,14 @@ EXTRA_DIST += \
 	tests/host/jobs/altp2m-vmevent.sh \
 	tests/host/jobs/pvimage.sh \
 	tests/host/jobs/vsm-xtf.sh
+
+# Programs the Linux test guest runs, staged into guest/linux-progs/ by
+# stage-host; jobs add them to the guest's initramfs, whose libc is
+# Debian's, as the build machine's.
+noinst_PROGRAMS += tests/guest/linux/pvr-blkbench
+tests_guest_linux_pvr_blkbench_SOURCES = tests/guest/linux/blkbench.c
+tests_guest_linux_pvr_blkbench_LDADD = -lpthread
+GUEST_LINUX_PROGS = tests/guest/linux/pvr-blkbench
 
 # Test programs that run in dom0, staged into bin/ by stage-host.  They
 # call libxenctrl directly, so they exist only when configure found Xen.

@@ -283,17 +283,19 @@ EOF
     echo "$cfg"
 }
 
-# guest_initrd_with_script SCRIPT OUT: write to OUT the Linux guest's
-# initramfs with SCRIPT appended as /pvr/run.sh, which its init then runs
-# instead of a named script.
+# guest_initrd_with_script SCRIPT OUT [PROGRAM...]: write to OUT the Linux
+# guest's initramfs with SCRIPT appended as /pvr/run.sh, which its init
+# then runs instead of a named script, and each PROGRAM as /pvr/bin/NAME.
 guest_initrd_with_script() {
-    local dir
+    local dir script=$1 out=$2
+    shift 2
     dir=$(mktemp -d) || return 1
-    mkdir -p "$dir/pvr" && cp "$1" "$dir/pvr/run.sh" &&
+    mkdir -p "$dir/pvr/bin" && cp "$script" "$dir/pvr/run.sh" &&
+        { [ $# -eq 0 ] || cp "$@" "$dir/pvr/bin/"; } &&
         (cd "$dir" && find . | cpio -o -H newc --quiet) > "$dir.cpio" &&
-        cp "$PVR_LINUX_INITRD" "$2" &&
-        truncate -s %4 "$2" &&
-        cat "$dir.cpio" >> "$2"
+        cp "$PVR_LINUX_INITRD" "$out" &&
+        truncate -s %4 "$out" &&
+        cat "$dir.cpio" >> "$out"
     local rc="$?"
     rm -rf "$dir" "$dir.cpio"
     return $rc
