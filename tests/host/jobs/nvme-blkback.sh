@@ -101,13 +101,7 @@ bb_run() {
 
     guest_dmesg_wait $((SOAK_SECONDS + 300)) "$domid" "Test result:" ||
         bb_progress
-    xl dmesg | grep "(d$domid)" > "$PVR_OUT/guest.log"
-    grep -q "Test result:" "$PVR_OUT/guest.log" ||
-        fail "no Test result line: $(tail -n 1 "$PVR_OUT/guest.log")"
-    guest_wait_gone 120 "$domid" || fail "guest did not power off"
-    wait_for 60 "pvdomaind to exit after the guest" \
-        test -e "$PVR_RUN/pvdomaind.rc" || fail "pvdomaind still running"
-    cp "$PVR_RUN/pvdomaind.rc" "$PVR_OUT/pvdomaind.rc"
+    nvme_guest_finish "$domid"
     xenstore-read "$(vbd_frontend_dir $DEVID)/state" \
         > "$PVR_OUT/frontend-state-at-exit" 2>&1
     grep -E "nvme:|Test result" "$PVR_OUT/guest.log"

@@ -44,13 +44,7 @@ xtf_run() {
     guest_unpause nvme-xtf || fail "xl unpause failed"
 
     guest_dmesg_wait 900 "$domid" "Test result:" || true
-    xl dmesg | grep "(d$domid)" > "$PVR_OUT/guest.log"
-    grep -q "Test result:" "$PVR_OUT/guest.log" ||
-        fail "no Test result line: $(tail -n 1 "$PVR_OUT/guest.log")"
-    guest_wait_gone 120 "$domid" || fail "guest did not power off"
-    wait_for 60 "pvdomaind to exit after the guest" \
-        test -e "$PVR_RUN/pvdomaind.rc" || fail "pvdomaind still running"
-    cp "$PVR_RUN/pvdomaind.rc" "$PVR_OUT/pvdomaind.rc"
+    nvme_guest_finish "$domid"
     grep -E "nvme:|Test result" "$PVR_OUT/guest.log"
     grep -q "Test result: SUCCESS" "$PVR_OUT/guest.log" ||
         fail "$(grep -o 'Test result:.*' "$PVR_OUT/guest.log")"
