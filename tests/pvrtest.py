@@ -142,10 +142,10 @@ def distcheck() -> Tally:
 
 
 # Flight timeouts (--timeout), inside CI's 90 minutes: Debian's Xen runs
-# every job, about 60 minutes on an idle machine (pvxl-pairs' 20 cycles
-# take 14, nvme-linux 8, nvme-bench 7, each other Linux HVM boot 3),
-# plus room for a retried Linux boot; the patched flight runs only
-# `# xen: patched` jobs, about 10.
+# every job, about 50 minutes on an idle machine (pvxl-pairs' 20 cycles
+# take 14, nvme-linux 7, each other Linux HVM boot 3), plus room for
+# retried Linux boots; the patched flight runs only `# xen: patched`
+# jobs, about 10.
 STOCK_FLIGHT_TIMEOUT = 4800
 PATCHED_FLIGHT_TIMEOUT = 1800
 
