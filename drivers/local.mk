@@ -5,6 +5,7 @@
 
 libpvr_a_SOURCES += \
 	drivers/nvme/nvme.h drivers/nvme/blkdev.h drivers/nvme/nvme_priv.h \
+	drivers/nvme/slot.h \
 	drivers/nvme/nvme.c drivers/nvme/pci.c drivers/nvme/regs.c \
 	drivers/nvme/queue.c drivers/nvme/prp.c drivers/nvme/admin.c \
 	drivers/nvme/identify.c drivers/nvme/io.c drivers/nvme/blkmem.c \

@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "core/log.h"
+#include "drivers/nvme/slot.h"
 #include "port/port.h"
 
 struct pvr_config {
@@ -41,8 +42,10 @@ struct pvr_config {
     uint32_t nvme_sbdf;         /* its PCI function, PVR_PCI_SBDF() */
 };
 
-/* Where the NVMe controller sits unless --nvme-slot says otherwise. */
-#define PVR_NVME_DEFAULT_SLOT "00:05.0"
+/* --nvme-slot or xenstore nvme-slot (drivers/nvme/slot.h: the syntax
+ * and PVR_NVME_DEFAULT_SLOT) as a segment 0 SBDF; -EINVAL if s is not
+ * a slot the controller may take. */
+int pvr_config_nvme_slot(const char *s, uint32_t *sbdf);
 
 /* Storage for what pvr_config_from_xs() points the config at. */
 struct pvr_xs_config {

@@ -86,19 +86,6 @@ static int parse_domid(const char *s, uint32_t *out)
     return 0;
 }
 
-/* "BB:DD.F" in hex, bus 0 and device 2 to 31 (see usage()). */
-static int parse_slot(const char *s, uint32_t *out)
-{
-    unsigned int bus, dev, fn;
-    int len = 0;
-
-    if ( sscanf(s, "%2x:%2x.%1x%n", &bus, &dev, &fn, &len) != 3 ||
-         s[len] || bus != 0 || dev < 2 || dev > 31 || fn > 7 )
-        return -EINVAL;
-    *out = PVR_PCI_SBDF(0, bus, dev, fn);
-    return 0;
-}
-
 enum {
     OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
     OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
@@ -160,7 +147,7 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
             cfg->nvme = optarg;
             break;
         case OPT_NVME_SLOT:
-            if ( parse_slot(optarg, &cfg->nvme_sbdf) )
+            if ( pvr_config_nvme_slot(optarg, &cfg->nvme_sbdf) )
                 return bad_usage("--nvme-slot", "give BB:DD.F in hex on bus "
                                  "00, device 02 to 1f, function 0 to 7, "
                                  "e.g. " PVR_NVME_DEFAULT_SLOT);
@@ -199,7 +186,7 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
         return bad_usage("--nvme-slot", "place an NVMe controller: add "
                          "--nvme STORE");
     if ( !have_slot )
-        parse_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
+        pvr_config_nvme_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
     if ( cfg->xs_config )
     {
         if ( have_domid || cfg->tpm_state || cfg->tpm_resume )

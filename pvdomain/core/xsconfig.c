@@ -69,21 +69,14 @@ static int parse_u32(const char *s, unsigned long max, uint32_t *out)
     return 0;
 }
 
-/* "BB:DD.F" in hex on bus 0, device 2 to 31: pvdomaind's --nvme-slot. */
-static int parse_slot(const char *s, uint32_t *out)
+/* The slot syntax of --nvme-slot, shared with main.c. */
+int pvr_config_nvme_slot(const char *s, uint32_t *sbdf)
 {
-    unsigned int bus, dev, fn;
-    size_t i;
+    unsigned int dev, fn;
 
-    if ( strlen(s) != 7 || s[2] != ':' || s[5] != '.' )
+    if ( pvr_nvme_slot_parse(s, &dev, &fn) )
         return -EINVAL;
-    for ( i = 0; i < 7; i++ )
-        if ( i != 2 && i != 5 && !isxdigit((unsigned char)s[i]) )
-            return -EINVAL;
-    if ( sscanf(s, "%2x:%2x.%1x", &bus, &dev, &fn) != 3 || bus != 0 ||
-         dev < 2 || dev > 31 || fn > 7 )
-        return -EINVAL;
-    *out = PVR_PCI_SBDF(0, bus, dev, fn);
+    *sbdf = PVR_PCI_SBDF(0, 0, dev, fn);
     return 0;
 }
 
@@ -127,8 +120,8 @@ static int nvme_from_xs(pvr_port *p, struct pvr_config *cfg,
     cfg->nvme = xc->nvme;
     rc = read_node(p, xc->dir, "nvme-slot", val, sizeof(val));
     if ( rc == -ENOENT )
-        return parse_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
-    if ( rc || parse_slot(val, &cfg->nvme_sbdf) )
+        return pvr_config_nvme_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
+    if ( rc || pvr_config_nvme_slot(val, &cfg->nvme_sbdf) )
     {
         snprintf(err, errlen, "%s/nvme-slot: want BB:DD.F in hex on bus "
                  "00, device 02 to 1f, function 0 to 7, not '%s'", xc->dir,

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "drivers/nvme/slot.h"
 #include "toolstack/pvxl/libpvxl.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -56,7 +57,7 @@ static const struct key_desc keys[PVR_PVXL_KEY_COUNT] = {
         "whole number of 512-byte sectors (the guest's NVMe disk)" },
     [PVR_PVXL_KEY_NVME_SLOT] = { "paravisor_nvme_slot", KIND_SLOT, 0, 0,
         "BB:DD.F in hex on bus 00, device 02 to 1f, function 0 to 7 "
-        "(default 00:05.0)" },
+        "(default " PVR_NVME_DEFAULT_SLOT ")" },
 };
 
 static const char *const levels[] = { "debug", "info", "warn", "error" };
@@ -233,21 +234,10 @@ static int check_disk(const char *value, const char **why)
     return *why ? EINVAL : 0;
 }
 
-/* "BB:DD.F" in hex, bus 0, device 2 to 31 (pvdomaind's --nvme-slot). */
+/* pvdomaind's --nvme-slot syntax (drivers/nvme/slot.h). */
 int pvr_pvxl_slot_parse(const char *s, unsigned int *dev, unsigned int *fn)
 {
-    unsigned int bus;
-    size_t i;
-
-    if ( strlen(s) != 7 || s[2] != ':' || s[5] != '.' )
-        return -EINVAL;
-    for ( i = 0; i < 7; i++ )
-        if ( i != 2 && i != 5 && !isxdigit((unsigned char)s[i]) )
-            return -EINVAL;
-    if ( sscanf(s, "%2x:%2x.%1x", &bus, dev, fn) != 3 || bus != 0 ||
-         *dev < 2 || *dev > 31 || *fn > 7 )
-        return -EINVAL;
-    return 0;
+    return pvr_nvme_slot_parse(s, dev, fn);
 }
 
 static int check_value(const struct key_desc *k, const char *value,
