@@ -23,8 +23,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pvrtest import (TOP, Tally, build_and_check, distcheck,  # noqa: E402
-                     host_tests, log, prepare, run, xen_patches_tests)
+from pvrtest import (PATCHED_FLIGHT_TIMEOUT, PATCHED_RESERVE,  # noqa: E402
+                     RUN_BUDGET, STOCK_FLIGHT_TIMEOUT, TOP, Tally,
+                     build_and_check, distcheck, host_tests, log, prepare,
+                     run, xen_patches_tests)
 
 
 def paravisor_image() -> Tally:
@@ -75,8 +77,13 @@ def main() -> int:
         total.skipped += 2
     else:
         total.add(paravisor_image())
-        total.add(host_tests(args.jobs))
-        total.add(xen_patches_tests(args.jobs))
+        # The flights share what is left of RUN_BUDGET (see pvrtest).
+        left = RUN_BUDGET - int(time.time() - start)
+        total.add(host_tests(args.jobs, timeout=min(
+            STOCK_FLIGHT_TIMEOUT, left - PATCHED_RESERVE)))
+        left = RUN_BUDGET - int(time.time() - start)
+        total.add(xen_patches_tests(args.jobs, min(PATCHED_FLIGHT_TIMEOUT,
+                                                   left)))
 
     for f in total.failures:
         print(f"FAILED: {f}")

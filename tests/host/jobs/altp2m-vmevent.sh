@@ -59,7 +59,7 @@ run_scenario() {
     echo "${vm#/vm/}" > "$PVR_OUT/uuid"
 
     daemon_start "$MON" "$PVR_BIN/pvr-altp2m-mon" --domid "$domid" \
-        --timeout 1500 --idle-timeout 300 || fail "monitor did not start"
+        --timeout 600 --idle-timeout 300 || fail "monitor did not start"
     wait_for 180 "the monitor to be ready" _mon_ready_or_gone ||
         fail "monitor: $(pvr_last_line "$PVR_OUT/$MON.log")"
     if [ -e "$PVR_RUN/$MON.rc" ]; then
@@ -74,7 +74,10 @@ run_scenario() {
     fi
     guest_unpause "$NAME" || fail "xl unpause failed"
 
-    guest_dmesg_wait 1500 "$domid" "Test result:|PANIC" || true
+    # The whole run takes about a minute; a guest still going after five
+    # is stuck, and where its vCPUs were is kept for the diagnosis.
+    guest_dmesg_wait 300 "$domid" "Test result:|PANIC" ||
+        guest_vcpu_snapshot "$domid" > "$PVR_OUT/guest-vcpus.txt"
     wait_for 120 "the monitor to exit" test -e "$PVR_RUN/$MON.rc" || true
     xl dmesg | grep "(d$domid)" > "$PVR_OUT/guest.log"
     guest_wait_gone 120 "$domid" || {
@@ -302,7 +305,7 @@ check_leftovers() {
 }
 
 on_retry run_cleanup
-step --timeout 1800 run run_scenario
+step --timeout 900 run run_scenario
 if [ ! -e "$PVR_OUT/skipped" ]; then
     step --always t6-fault-and-switch-back check_t6
     step --always write-denied check_write_denied
@@ -313,7 +316,7 @@ if [ ! -e "$PVR_OUT/skipped" ]; then
     step --always teardown-no-leak check_teardown
     step --always guest-result check_result
     step --always bench figures
-    step --always --timeout 900 sigterm-teardown sigterm_scenario
+    step --always --timeout 600 sigterm-teardown sigterm_scenario
     step --always no-leftovers check_leftovers
     step --always cleanup run_cleanup
 fi

@@ -39,7 +39,7 @@ altp2m_run() {
     echo "$domid" > "$PVR_OUT/domid"
     guest_unpause "$NAME" || fail "xl unpause failed"
 
-    guest_dmesg_wait 1200 "$domid" "Test result:" || true
+    guest_dmesg_wait 300 "$domid" "Test result:" || true
     xl dmesg > "$PVR_OUT/xl-dmesg.txt"
     grep "(d$domid)" "$PVR_OUT/xl-dmesg.txt" > "$PVR_OUT/guest.log"
     grep "(XEN)" "$PVR_OUT/xl-dmesg.txt" > "$PVR_OUT/xen.log"
@@ -137,7 +137,7 @@ check_result() {
 }
 
 on_retry altp2m_cleanup
-step --timeout 1500 run altp2m_run
+step --timeout 600 run altp2m_run
 step xen-log check_xen_log
 step state check_state
 step t1-mem-access check_t1

@@ -43,7 +43,7 @@ xtf_run() {
         fail "pvdomaind: $(pvr_last_line "$PVR_OUT/pvdomaind.log")"
     guest_unpause nvme-xtf || fail "xl unpause failed"
 
-    guest_dmesg_wait 900 "$domid" "Test result:" || true
+    guest_dmesg_wait 300 "$domid" "Test result:" || true
     nvme_guest_finish "$domid"
     grep -E "nvme:|Test result" "$PVR_OUT/guest.log"
     grep -q "Test result: SUCCESS" "$PVR_OUT/guest.log" ||
@@ -77,7 +77,7 @@ check_daemon() {
 }
 
 on_retry xtf_cleanup
-step --timeout 1200 run xtf_run
+step --timeout 600 run xtf_run
 step controller-found nvme_check_found "$NVME_SECTORS"
 step io-across-queues nvme_check_io
 step error-statuses nvme_check_errors

@@ -417,7 +417,7 @@ step devices-found check_devices
 step pvdomaind-started check_pvdomaind
 step powered-off check_poweroff
 step figures record_figures
-step --timeout 2400 memory-floor memory_floor
+step --timeout 1200 memory-floor memory_floor
 step --timeout 600 xenstore-config-ready xs_config_ready 0
 step --timeout 600 xenstore-config-tpm xs_config_ready 1
 step --always cleanup pvimage_cleanup

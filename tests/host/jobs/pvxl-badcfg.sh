@@ -225,6 +225,6 @@ bad_final() {
 
 on_retry bad_cleanup
 step setup bad_setup
-step --timeout 1200 table bad_table
+step --timeout 900 table bad_table
 step --always cleanup bad_cleanup
 step --always no-leftovers bad_final

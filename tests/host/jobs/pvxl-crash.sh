@@ -103,7 +103,7 @@ check_nothing_left() {
 }
 
 on_retry crash_cleanup
-step --timeout 1500 run crash_run
+step --timeout 900 run crash_run
 step guest-recovered check_guest
 step old-paravisor-gone check_old_gone
 step monitor-log check_monitor

@@ -159,6 +159,6 @@ pairs_cleanup() {
 
 on_retry pairs_cleanup
 step --timeout 900 first-pair pairs_first
-step --timeout 5400 loop pairs_loop
+step --timeout 2400 loop pairs_loop
 step counts-equal pairs_compare
 step --always cleanup pairs_cleanup

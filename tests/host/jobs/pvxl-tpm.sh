@@ -40,7 +40,7 @@ xtf_run() {
     xenstore-ls -p "/local/domain/$p/paravisor" > "$PVR_OUT/xs-paravisor.txt"
     xenstore-ls -p "/local/domain/$g/paravisor" > "$PVR_OUT/xs-guest.txt"
 
-    guest_dmesg_wait 900 "$g" "Test result:" || true
+    guest_dmesg_wait 400 "$g" "Test result:" || true
     xl dmesg | grep "(d$g)" > "$PVR_OUT/guest.log"
     grep -E "(tpm:|Test result)" "$PVR_OUT/guest.log" | tail -n 5
     grep -q "Test result: SUCCESS" "$PVR_OUT/guest.log" ||
@@ -92,7 +92,7 @@ check_follow() {
 }
 
 on_retry pair_cleanup
-step --timeout 1200 xtf-run xtf_run
+step --timeout 900 xtf-run xtf_run
 step pvxl-list check_list
 step xenstore-pairing check_xenstore
 step follows-guest-poweroff check_follow

@@ -20,7 +20,7 @@ run_guest() {
     local domid
     domid=$(guest_domid "$1") || fail "no domid for $1"
     guest_unpause "$1" || fail "xl unpause failed"
-    guest_dmesg_wait 900 "$domid" "Test result:" || true
+    guest_dmesg_wait 400 "$domid" "Test result:" || true
     xl dmesg | grep "(d$domid)" > "$PVR_OUT/$1.guest.log"
     grep -o "bench: .*" "$PVR_OUT/$1.guest.log" > "$PVR_OUT/$1.bench"
     grep -o "tpm: bench: tsc_khz=.*" "$PVR_OUT/$1.guest.log"

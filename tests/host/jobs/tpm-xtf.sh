@@ -56,7 +56,7 @@ xtf_run() {
     daemon_xs_wait pvdomaind-2 60 "$XS_DIR/$domid/state" ready ||
         fail "pvdomaind: $(pvr_last_line "$PVR_OUT/pvdomaind-2.log")"
 
-    guest_dmesg_wait 900 "$domid" "Test result:" || true
+    guest_dmesg_wait 400 "$domid" "Test result:" || true
     xl dmesg | grep "(d$domid)" > "$PVR_OUT/guest.log"
     grep -q "Test result:" "$PVR_OUT/guest.log" ||
         fail "no Test result line: $(tail -n 1 "$PVR_OUT/guest.log")"
@@ -144,7 +144,7 @@ check_counters() {
 }
 
 on_retry xtf_cleanup
-step --timeout 1500 run xtf_run
+step --timeout 900 run xtf_run
 step phase1 check_phase1
 step malformed-commands check_negative
 step restart-keeps-state check_restart

@@ -59,7 +59,7 @@ vsm_boot() {
 vsm_finish() {
     local name=$1 domid
     domid=$(cat "$PVR_OUT/$name.domid")
-    guest_dmesg_wait 900 "$domid" "Test result:" || true
+    guest_dmesg_wait 400 "$domid" "Test result:" || true
     xl dmesg > "$PVR_OUT/xl-dmesg.txt"
     grep "(d$domid)" "$PVR_OUT/xl-dmesg.txt" > "$PVR_OUT/$name.log"
     grep -q "Test result:" "$PVR_OUT/$name.log" ||
@@ -79,11 +79,11 @@ vsm_run() {
     guest_unpause vsm-xtf || fail "xl unpause failed"
 
     if [ "$(cat "$PVR_OUT/vsm-xtf.setup.rc")" = 0 ]; then
-        guest_dmesg_wait 900 "$domid" "vsm: waiting for the paravisor" ||
+        guest_dmesg_wait 400 "$domid" "vsm: waiting for the paravisor" ||
             fail "the guest never asked for the paravisor"
         daemon_start vsm-responder "$PVR_BIN/pvr-vsm-responder" serve \
             "$domid" || fail "the responder did not start"
-        guest_dmesg_wait 900 "$domid" "vsm: release the paravisor" ||
+        guest_dmesg_wait 400 "$domid" "vsm: release the paravisor" ||
             fail "the guest never asked to release the paravisor"
         daemon_stop vsm-responder 30
         echo "$?" > "$PVR_OUT/vsm-responder.rc"
@@ -228,7 +228,7 @@ check_plain() {
 }
 
 on_retry vsm_cleanup
-step --timeout 1800 run vsm_run
+step --timeout 900 run vsm_run
 step xen-log check_xen_log
 step alone check_alone
 step paired check_paired
@@ -237,6 +237,6 @@ step bench check_bench
 step responder check_responder
 step gone check_gone
 step guest-result check_result
-step --timeout 900 run-plain vsm_plain_run
+step --timeout 600 run-plain vsm_plain_run
 step unchanged check_plain
 step --always cleanup vsm_cleanup
