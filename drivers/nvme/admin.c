@@ -2,7 +2,7 @@
 /*
  * Admin commands: queue creation and deletion, log pages, abort and
  * asynchronous event requests; identify and features are in
- * identify.c.  Each returns the NVMe status, from a command already
+ * identify.c, Doorbell Buffer Config in dbbuf.c.  Each returns the NVMe status, from a command already
  * copied into private memory.
  */
 #include <config.h>
@@ -23,6 +23,7 @@
 #define ADM_SET_FEAT    0x09
 #define ADM_GET_FEAT    0x0a
 #define ADM_AER         0x0c
+#define ADM_DBBUF       0x7c
 
 #define BAD(sc) ((sc) | NVME_SC_DNR)
 
@@ -68,6 +69,7 @@ static uint16_t create_cq(pvr_nvme *n, struct nvme_cmd *c)
         .size = size, .base = c->dw[6] | ((uint64_t)c->dw[7] << 32),
     };
     nvme__cq_map(n, &n->cq[qid]);
+    nvme__dbbuf_attach(n, qid);
     return NVME_SC_SUCCESS;
 }
 
@@ -90,6 +92,7 @@ static uint16_t create_sq(pvr_nvme *n, struct nvme_cmd *c)
         .gen = ++n->next_sq_gen,
     };
     nvme__sq_map(n, &n->sq[qid]);
+    nvme__dbbuf_attach(n, qid);
     n->cq[cqid].nr_sqs++;
     return NVME_SC_SUCCESS;
 }
@@ -211,6 +214,7 @@ uint16_t nvme__admin(pvr_nvme *n, struct nvme_cmd *c)
     case ADM_SET_FEAT:   return nvme__set_features(n, c);
     case ADM_GET_FEAT:   return nvme__get_features(n, c);
     case ADM_AER:        return aer(n, c);
+    case ADM_DBBUF:      return nvme__dbbuf_config(n, c);
     default:             return BAD(NVME_SC_INVALID_OPCODE);
     }
 }

@@ -57,6 +57,8 @@ static void identify_ctrl(pvr_nvme *n, uint8_t *d)
     nvme__put16(d + 78, 1);                     /* CNTLID */
     nvme__put32(d + 80, 0x00010400);            /* VER */
     d[111] = 1;                                 /* CNTRLTYPE: I/O */
+    if ( n->dbbuf.allowed )
+        nvme__put16(d + 256, 1u << 8);          /* OACS: Doorbell Buf */
     d[258] = 3;                                 /* ACL */
     d[259] = PVR_NVME_AER_LIMIT - 1;            /* AERL */
     d[260] = 0x03;                              /* FRMW: 1 slot, RO */

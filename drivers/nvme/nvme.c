@@ -64,6 +64,7 @@ int pvr_nvme_create(const struct pvr_nvme_config *cfg, pvr_nvme **out)
         goto fail;
     }
     n->io_queues = cfg->io_queues ? cfg->io_queues : PVR_NVME_MAX_IO_QUEUES;
+    n->dbbuf.allowed = !cfg->no_shadow_doorbells;
     snprintf(n->serial, sizeof(n->serial), "%s",
              cfg->serial ? cfg->serial : "PVR0001");
     make_uuid(n);
@@ -123,6 +124,7 @@ void pvr_nvme_destroy(pvr_nvme *n)
         nvme__sq_free(n, &n->sq[i]);
         nvme__cq_free(n, &n->cq[i]);
     }
+    nvme__dbbuf_off(n);
     free(n->cmds);
     free(n->page);
     free(n->zero_page);
@@ -160,6 +162,11 @@ struct nvme_cmd *nvme__cmd_alloc(pvr_nvme *n)
 
 void nvme__cmd_free(pvr_nvme *n, struct nvme_cmd *c)
 {
+    struct nvme_sq *sq = &n->sq[c->sqid];
+
+    /* Fetched from an SQ that is still the one it came from. */
+    if ( sq->used && sq->gen == c->sq_gen && sq->held )
+        sq->held--;
     free(c->bounce);
     c->bounce = NULL;
     c->bounce_pages = 0;

@@ -28,6 +28,13 @@
  * ignores doorbells until the guest resets it (CC.EN 1 -> 0).
  * Guest-caused events are logged with PVR_LOG_GUEST.
  *
+ * Shadow doorbells (NVMe 1.3 Doorbell Buffer Config, OACS bit 8, on
+ * unless the config says no_shadow_doorbells): the guest keeps its I/O
+ * queues' doorbell values in a page of its own memory and rings the
+ * MMIO doorbell only when the controller's EventIdx page asks for it,
+ * which saves most of the IOREQ round trips a command costs (dbbuf.c
+ * has the protocol).
+ *
  * Threads: everything runs on the loop thread of the pvdomaind worker
  * (IOREQ callbacks and block completions); nothing here is thread-safe.
  */
@@ -67,6 +74,7 @@ struct pvr_nvme_config {
     pvr_blkdev *blk;            /* not owned; outlives the controller */
     const char *serial;         /* up to 20 characters; NULL: "PVR0001" */
     unsigned int io_queues;     /* 1 to PVR_NVME_MAX_IO_QUEUES; 0: max */
+    bool no_shadow_doorbells;   /* true: no Doorbell Buffer Config */
 };
 
 struct pvr_nvme_stats {
@@ -82,6 +90,8 @@ struct pvr_nvme_stats {
     uint64_t bar_moves;         /* BAR0 placements */
     uint64_t orphans;           /* commands outliving a reset */
     uint64_t held;              /* commands held now (a gauge) */
+    uint64_t doorbells;         /* MMIO doorbell writes */
+    uint64_t dbbuf_configs;     /* Doorbell Buffer Configs accepted */
 };
 
 /*

@@ -5,7 +5,7 @@
  * placement, MSI-X capability), regs.c (BAR0: registers, doorbells,
  * MSI-X table, interrupts), queue.c (fetching and completing commands),
  * prp.c (guest data), admin.c, identify.c and io.c (the commands),
- * blkmem.c (the memory-backed pvr_blkdev).
+ * dbbuf.c (shadow doorbells), blkmem.c (the memory-backed pvr_blkdev).
  */
 #ifndef PVR_NVME_PRIV_H
 #define PVR_NVME_PRIV_H
@@ -28,6 +28,7 @@
 #define NVME_WINDOW      4          /* block requests in flight per command */
 #define NVME_DSM_RANGES  256
 #define NVME_ELPE        3          /* error log entries, 0's based */
+#define NVME_DBBUF_REREADS 16       /* EventIdx rounds per nvme__process */
 
 /* BAR0 layout. */
 #define NVME_REG_CAP     0x00
@@ -119,6 +120,9 @@ struct nvme_sq {
     uint64_t base;
     uint8_t *map;                   /* the queue mapped, or NULL */
     unsigned int map_pages;
+    unsigned int held;              /* its commands in the pool now */
+    bool shadow;                    /* tail from the shadow doorbell */
+    uint32_t ei;                    /* EventIdx last written */
 };
 
 struct nvme_cq {
@@ -133,6 +137,19 @@ struct nvme_cq {
     uint8_t *map;                   /* the queue mapped, or NULL */
     unsigned int map_pages;
     struct nvme_cmd *wait, *wait_tail;  /* completions waiting for room */
+    bool shadow;                    /* head from the shadow doorbell */
+    uint32_t ei;                    /* EventIdx last written */
+};
+
+/* Doorbell Buffer Config (dbbuf.c): both pages, mapped or copied. */
+struct nvme_dbbuf {
+    bool allowed;                   /* offered (OACS bit 8) */
+    bool on;                        /* configured since the last reset */
+    uint64_t dbs, eis;              /* shadow doorbell, EventIdx pages */
+    uint8_t *dbs_map, *eis_map;     /* NULL: through the port per access */
+    /* Tests only: runs between an SQ's EventIdx write and its re-read. */
+    void (*race_hook)(void *opaque, uint16_t qid);
+    void *race_opaque;
 };
 
 struct nvme_features {
@@ -170,6 +187,7 @@ struct pvr_nvme {
     struct nvme_sq sq[NVME_NR_QUEUES];
     struct nvme_cq cq[NVME_NR_QUEUES];
     struct nvme_features feat;
+    struct nvme_dbbuf dbbuf;
     uint16_t aer_cid[PVR_NVME_AER_LIMIT];
     unsigned int nr_aer;
 
@@ -212,11 +230,16 @@ int nvme__bar_read(void *opaque, uint64_t off, unsigned int size,
 int nvme__bar_write(void *opaque, uint64_t off, unsigned int size,
                     uint64_t val);
 void nvme__reset(pvr_nvme *n);
+const char *nvme__cq_head(pvr_nvme *n, struct nvme_cq *cq, uint32_t val);
 void nvme__signal(pvr_nvme *n, unsigned int vector);
 void nvme__msix_unmasked(pvr_nvme *n);
 void nvme__intx_update(pvr_nvme *n);
 
 /* queue.c */
+void nvme__map(pvr_nvme *n, uint64_t base, uint32_t bytes, int prot,
+               uint8_t **map_out, unsigned int *pages_out);
+void nvme__unmap(pvr_nvme *n, uint8_t *map, unsigned int pages);
+bool nvme__alive(const pvr_nvme *n);
 void nvme__sq_map(pvr_nvme *n, struct nvme_sq *sq);
 void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq);
 void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq);
@@ -225,6 +248,13 @@ void nvme__process(pvr_nvme *n);
 void nvme__complete(pvr_nvme *n, struct nvme_cmd *c);
 void nvme__cq_drain(pvr_nvme *n, struct nvme_cq *cq);
 void nvme__flush_irqs(pvr_nvme *n);
+
+/* dbbuf.c */
+uint16_t nvme__dbbuf_config(pvr_nvme *n, struct nvme_cmd *c);
+void nvme__dbbuf_attach(pvr_nvme *n, uint16_t qid);
+void nvme__dbbuf_off(pvr_nvme *n);
+void nvme__dbbuf_read(pvr_nvme *n);
+bool nvme__dbbuf_publish(pvr_nvme *n);
 
 /* prp.c: NVMe status of mapping or copying a command's data. */
 uint16_t nvme__prp_map(pvr_nvme *n, struct nvme_cmd *c, uint32_t len);

@@ -8,7 +8,10 @@
  * one call does at most that many fetches per round, and rounds repeat
  * only while they make progress against a tail the guest cannot move
  * meanwhile.  A completion that finishes inside a fetch (a synchronous
- * device) only asks for another round: calls never nest.
+ * device) only asks for another round: calls never nest.  With shadow
+ * doorbells (dbbuf.c) each round starts by reading the shadow tails and
+ * heads, and ends, when idle, by writing the EventIdx buffer and
+ * reading the shadow again: at most NVME_DBBUF_REREADS such rounds.
  *
  * A completion goes to its CQ if there is room, else waits on the CQ
  * (holding its pool slot) until the guest moves the head.  Interrupts
@@ -32,9 +35,9 @@
 
 #define QUEUE_MAX_PAGES ((4096 * NVME_SQE_SIZE) / NVME_PAGE)
 
-/* Map bytes at base for the queue; *map_out stays NULL on failure. */
-static void map_queue(pvr_nvme *n, uint64_t base, uint32_t bytes,
-                      int prot, uint8_t **map_out, unsigned int *pages_out)
+/* Map bytes at base; *map_out stays NULL on failure. */
+void nvme__map(pvr_nvme *n, uint64_t base, uint32_t bytes, int prot,
+               uint8_t **map_out, unsigned int *pages_out)
 {
     uint64_t gfns[QUEUE_MAX_PAGES] = { 0 };
     int errs[QUEUE_MAX_PAGES];
@@ -62,38 +65,38 @@ static void map_queue(pvr_nvme *n, uint64_t base, uint32_t bytes,
 
 void nvme__sq_map(pvr_nvme *n, struct nvme_sq *sq)
 {
-    map_queue(n, sq->base, sq->size * NVME_SQE_SIZE, PROT_READ, &sq->map,
+    nvme__map(n, sq->base, sq->size * NVME_SQE_SIZE, PROT_READ, &sq->map,
               &sq->map_pages);
 }
 
 void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq)
 {
-    map_queue(n, cq->base, cq->size * NVME_CQE_SIZE,
+    nvme__map(n, cq->base, cq->size * NVME_CQE_SIZE,
               PROT_READ | PROT_WRITE, &cq->map, &cq->map_pages);
 }
 
-/* Tried twice: a transient failure must not leave the queue mapped. */
-static void unmap_queue(pvr_nvme *n, uint8_t *map, unsigned int pages)
+/* Tried twice: a transient failure must not leave the memory mapped. */
+void nvme__unmap(pvr_nvme *n, uint8_t *map, unsigned int pages)
 {
     if ( map && pvr_port_fmem_unmap(n->port, map, pages) &&
          pvr_port_fmem_unmap(n->port, map, pages) )
-        pvr_err(COMP, "a queue mapping of %u pages could not be released",
+        pvr_err(COMP, "a mapping of %u guest pages could not be released",
                 pages);
 }
 
 void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq)
 {
-    unmap_queue(n, sq->map, sq->map_pages);
+    nvme__unmap(n, sq->map, sq->map_pages);
     memset(sq, 0, sizeof(*sq));
 }
 
 void nvme__cq_free(pvr_nvme *n, struct nvme_cq *cq)
 {
-    unmap_queue(n, cq->map, cq->map_pages);
+    nvme__unmap(n, cq->map, cq->map_pages);
     memset(cq, 0, sizeof(*cq));
 }
 
-static bool alive(const pvr_nvme *n)
+bool nvme__alive(const pvr_nvme *n)
 {
     return (n->csts & (NVME_CSTS_RDY | NVME_CSTS_CFS)) == NVME_CSTS_RDY;
 }
@@ -163,7 +166,7 @@ void nvme__complete(pvr_nvme *n, struct nvme_cmd *c)
 
     /* Its controller was reset or its SQ deleted: nobody to tell. */
     if ( c->gen != n->gen || !sq->used || sq->gen != c->sq_gen ||
-         !alive(n) )
+         !nvme__alive(n) )
     {
         nvme__cmd_free(n, c);
         return;
@@ -190,7 +193,7 @@ void nvme__cq_drain(pvr_nvme *n, struct nvme_cq *cq)
     struct nvme_cmd *c;
 
     /* Bounded by the pool: every waiting command holds a slot. */
-    while ( (c = cq->wait) != NULL && !cq_full(cq) && alive(n) )
+    while ( (c = cq->wait) != NULL && !cq_full(cq) && nvme__alive(n) )
     {
         cq->wait = c->next;
         if ( !cq->wait )
@@ -227,7 +230,7 @@ static bool fetch_one(pvr_nvme *n, uint16_t qid)
     struct nvme_cmd *c;
     unsigned int i;
 
-    if ( !sq->used || sq->head == sq->tail || !alive(n) )
+    if ( !sq->used || sq->head == sq->tail || !nvme__alive(n) )
         return false;
     c = nvme__cmd_alloc(n);
     if ( !c )
@@ -250,6 +253,7 @@ static bool fetch_one(pvr_nvme *n, uint16_t qid)
     c->sqhd = sq->head;
     c->gen = n->gen;
     c->sq_gen = sq->gen;
+    sq->held++;
     execute(n, c);
     return true;
 }
@@ -270,9 +274,36 @@ void nvme__flush_irqs(pvr_nvme *n)
     }
 }
 
+/* One command per queue per pass, round-robin; how many were fetched. */
+static unsigned int fetch_passes(pvr_nvme *n)
+{
+    unsigned int q, i, fetched = 0;
+
+    /*
+     * The passes end when no queue gives one: each pass fetches at least
+     * one, and the tails are fixed while we run (a shadow tail is read
+     * only between rounds, in nvme__process()).
+     */
+    for ( ;; )
+    {
+        unsigned int got = 0;
+
+        for ( i = 0; i < NVME_NR_QUEUES; i++ )
+        {
+            q = (n->rr + i) % NVME_NR_QUEUES;
+            got += fetch_one(n, q);
+        }
+        n->rr = (n->rr + 1) % NVME_NR_QUEUES;
+        fetched += got;
+        if ( !got )
+            return fetched;
+    }
+}
+
 void nvme__process(pvr_nvme *n)
 {
-    unsigned int q, i, fetched;
+    unsigned int fetched, rereads = 0;
+    bool again;
 
     if ( n->depth )
     {
@@ -283,27 +314,26 @@ void nvme__process(pvr_nvme *n)
     do
     {
         n->kick = false;
-        fetched = 0;
+        if ( n->dbbuf.on )
+            nvme__dbbuf_read(n);
+        fetched = fetch_passes(n);
+        again = n->kick && fetched;
         /*
-         * One command per queue per pass, round-robin; the passes end
-         * when no queue gives one (each pass fetches at least one, and
-         * the tails are fixed while we run).
+         * Idle: tell the guest through the EventIdx buffer where we
+         * stopped, then look again at what it wrote meanwhile (dbbuf.c).
+         * A guest that keeps moving its shadow tails has this bounded
+         * number of rounds per call.
          */
-        for ( ;; )
+        if ( !again && n->dbbuf.on && nvme__alive(n) )
         {
-            unsigned int got = 0;
-
-            for ( i = 0; i < NVME_NR_QUEUES; i++ )
-            {
-                q = (n->rr + i) % NVME_NR_QUEUES;
-                got += fetch_one(n, q);
-            }
-            n->rr = (n->rr + 1) % NVME_NR_QUEUES;
-            fetched += got;
-            if ( !got )
-                break;
+            if ( rereads++ < NVME_DBBUF_REREADS )
+                again = nvme__dbbuf_publish(n);
+            else
+                PVR_LOG_GUEST(COMP, "shadow doorbells kept moving through "
+                              "%u rounds: the rest waits for the next "
+                              "doorbell or completion", NVME_DBBUF_REREADS);
         }
-    } while ( n->kick && fetched && alive(n) );
+    } while ( again && nvme__alive(n) );
     n->depth--;
     nvme__flush_irqs(n);
 }

@@ -10,7 +10,10 @@
  * admin queue attributes: a setting we cannot honour sets CSTS.CFS
  * instead of RDY.  Disabling is a controller reset: every queue goes,
  * commands still at the block device are orphaned (they finish there,
- * unseen), held AERs are dropped, features return to their defaults.
+ * unseen), held AERs are dropped, features return to their defaults,
+ * shadow doorbells are off until the guest configures them again.  With
+ * shadow doorbells an MMIO doorbell is still checked and taken, then
+ * the shadow value, read as the controller processes, wins.
  * A normal shutdown (CC.SHN) flushes the device before reporting
  * shutdown complete.
  */
@@ -235,6 +238,7 @@ void nvme__reset(pvr_nvme *n)
         nvme__sq_free(n, &n->sq[i]);
         nvme__cq_free(n, &n->cq[i]);
     }
+    nvme__dbbuf_off(n);
     n->nr_aer = 0;
     n->intms = 0;
     n->csts = 0;
@@ -329,9 +333,11 @@ static void reg_write32(pvr_nvme *n, unsigned int off, uint32_t val)
 
 /* ---- doorbells ---- */
 
-/* The guest broke a queue: NULL, or why, for nvme__fatal(). */
-static const char *cq_head_write(pvr_nvme *n, struct nvme_cq *cq,
-                                 uint32_t val)
+/*
+ * A new CQ head, from the doorbell or its shadow.  The guest broke the
+ * queue: NULL, or why, for nvme__fatal().
+ */
+const char *nvme__cq_head(pvr_nvme *n, struct nvme_cq *cq, uint32_t val)
 {
     uint32_t posted, advance;
 
@@ -352,6 +358,7 @@ static void doorbell(pvr_nvme *n, unsigned int idx, uint32_t val)
     unsigned int qid = idx / 2;
     const char *bad = NULL;
 
+    n->stats.doorbells++;
     if ( !(n->csts & NVME_CSTS_RDY) || (n->csts & NVME_CSTS_CFS) )
     {
         PVR_LOG_GUEST(COMP, "doorbell %u written while the controller is "
@@ -363,7 +370,7 @@ static void doorbell(pvr_nvme *n, unsigned int idx, uint32_t val)
          !((idx & 1) ? n->cq[qid].used : n->sq[qid].used) )
         bad = "doorbell of a queue that does not exist";
     else if ( idx & 1 )
-        bad = cq_head_write(n, &n->cq[qid], val);
+        bad = nvme__cq_head(n, &n->cq[qid], val);
     else if ( val >= n->sq[qid].size )
         bad = "SQ tail beyond the queue size";
     else
