@@ -9,6 +9,6 @@ libpvr_a_SOURCES += \
 	drivers/nvme/nvme.c drivers/nvme/pci.c drivers/nvme/regs.c \
 	drivers/nvme/queue.c drivers/nvme/prp.c drivers/nvme/admin.c \
 	drivers/nvme/identify.c drivers/nvme/io.c drivers/nvme/blkmem.c \
-	drivers/nvme/blkfile.c
+	drivers/nvme/blkfile.c drivers/nvme/dbbuf.c
 EXTRA_DIST += drivers/README drivers/nvme/README
 include $(srcdir)/drivers/blkfront/local.mk
