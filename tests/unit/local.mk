@@ -15,6 +15,7 @@ PVR_UNIT_TESTS = tests/unit/test_port tests/unit/test_ioreq \
 	tests/unit/test_tis tests/unit/test_tpm tests/unit/test_state \
 	tests/unit/test_msg tests/unit/test_faults tests/unit/test_xsconfig \
 	tests/unit/test_nvme tests/unit/test_nvme_errors \
+	tests/unit/test_nvme_dbbuf \
 	tests/unit/test_blkfront tests/unit/test_blkfront_nvme
 check_PROGRAMS += $(PVR_UNIT_TESTS)
 TESTS += $(PVR_UNIT_TESTS) tests/unit/test_daemon.sh
@@ -48,6 +49,9 @@ tests_unit_test_nvme_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_nvme_errors_SOURCES = tests/unit/test_nvme_errors.c \
 	$(PVR_NVME_TEST_DRV)
 tests_unit_test_nvme_errors_LDADD = $(PVR_TEST_LIBS)
+tests_unit_test_nvme_dbbuf_SOURCES = tests/unit/test_nvme_dbbuf.c \
+	$(PVR_NVME_TEST_DRV)
+tests_unit_test_nvme_dbbuf_LDADD = $(PVR_TEST_LIBS)
 check_PROGRAMS += tests/unit/test_blkfile
 TESTS += tests/unit/test_blkfile
 tests_unit_test_blkfile_SOURCES = tests/unit/test_blkfile.c \

@@ -146,6 +146,8 @@ int nvdrv_enable(struct nvdrv *d, uint16_t qsize)
 
 int nvdrv_disable(struct nvdrv *d)
 {
+    /* A reset turns shadow doorbells off; Linux configures them again. */
+    d->dbs = d->eis = 0;
     nvdrv_wr(d, 0x14, 4, 0);
     return wait_csts(d, 1, 0);
 }
@@ -194,7 +196,7 @@ int nvdrv_create_pair(struct nvdrv *d, uint16_t qid, uint16_t qsize)
     return nvdrv_cmd(d, 0, sqe, NULL);
 }
 
-uint16_t nvdrv_submit(struct nvdrv *d, uint16_t qid, uint32_t sqe[16])
+uint16_t nvdrv_put(struct nvdrv *d, uint16_t qid, uint32_t sqe[16])
 {
     struct nvdrv_q *q = &d->q[qid];
     uint16_t cid = q->cid++;
@@ -202,11 +204,18 @@ uint16_t nvdrv_submit(struct nvdrv *d, uint16_t qid, uint32_t sqe[16])
     sqe[0] = (sqe[0] & 0xffff) | ((uint32_t)cid << 16);
     memcpy(nvdrv_mem(d, q->sq + 64 * q->sq_tail), sqe, 64);
     q->sq_tail = (q->sq_tail + 1) % q->size;
-    nvdrv_wr(d, 0x1000 + 8 * qid, 4, q->sq_tail);
     return cid;
 }
 
-int nvdrv_reap(struct nvdrv *d, uint16_t qid, struct nvcqe *out)
+uint16_t nvdrv_submit(struct nvdrv *d, uint16_t qid, uint32_t sqe[16])
+{
+    uint16_t cid = nvdrv_put(d, qid, sqe);
+
+    nvdrv_ring(d, 2 * qid, d->q[qid].sq_tail);
+    return cid;
+}
+
+int nvdrv_take(struct nvdrv *d, uint16_t qid, struct nvcqe *out)
 {
     struct nvdrv_q *q = &d->q[qid];
     const uint8_t *e = nvdrv_mem(d, q->cq + 16 * q->cq_head);
@@ -228,8 +237,72 @@ int nvdrv_reap(struct nvdrv *d, uint16_t qid, struct nvcqe *out)
         q->cq_head = 0;
         q->phase = !q->phase;
     }
-    nvdrv_wr(d, 0x1000 + 8 * qid + 4, 4, q->cq_head);
     return 0;
+}
+
+int nvdrv_reap(struct nvdrv *d, uint16_t qid, struct nvcqe *out)
+{
+    int rc = nvdrv_take(d, qid, out);
+
+    if ( rc == 0 )
+        nvdrv_ring(d, 2 * qid + 1, d->q[qid].cq_head);
+    return rc;
+}
+
+int nvdrv_dbbuf(struct nvdrv *d, uint64_t dbs, uint64_t eis)
+{
+    uint32_t sqe[16];
+    int st;
+
+    if ( !dbs )
+        dbs = nvdrv_alloc(d, 1);
+    if ( !eis )
+        eis = nvdrv_alloc(d, 1);
+    nvdrv_sqe(sqe, 0x7c, 0, dbs, eis);
+    st = nvdrv_cmd(d, 0, sqe, NULL);
+    if ( st == 0 )
+    {
+        d->dbs = dbs;
+        d->eis = eis;
+    }
+    return st;
+}
+
+uint32_t *nvdrv_shadow(struct nvdrv *d, unsigned int idx)
+{
+    return nvdrv_mem(d, d->dbs + 4 * idx);
+}
+
+uint32_t *nvdrv_eventidx(struct nvdrv *d, unsigned int idx)
+{
+    return nvdrv_mem(d, d->eis + 4 * idx);
+}
+
+/* Linux's nvme_dbbuf_need_event(). */
+static bool need_event(uint16_t ei, uint16_t new_idx, uint16_t old)
+{
+    return (uint16_t)(new_idx - ei - 1) < (uint16_t)(new_idx - old);
+}
+
+void nvdrv_ring(struct nvdrv *d, unsigned int idx, uint32_t val)
+{
+    /* The admin queue keeps its MMIO doorbells, as in Linux. */
+    if ( d->dbs && idx >= 2 )
+    {
+        uint32_t *db = nvdrv_shadow(d, idx), *ei = nvdrv_eventidx(d, idx);
+        uint16_t old;
+
+        /* The queue entries are written before the shadow value. */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        old = __atomic_load_n(db, __ATOMIC_RELAXED);
+        __atomic_store_n(db, val, __ATOMIC_RELAXED);
+        /* The shadow is written before EventIdx is read (Linux's mb()). */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if ( !need_event(__atomic_load_n(ei, __ATOMIC_RELAXED), val, old) )
+            return;
+    }
+    d->mmio_doorbells++;
+    nvdrv_wr(d, 0x1000 + 4 * idx, 4, val);
 }
 
 int nvdrv_cmd(struct nvdrv *d, uint16_t qid, uint32_t sqe[16],

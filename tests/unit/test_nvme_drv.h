@@ -34,6 +34,9 @@ struct nvdrv {
     uint64_t bar;
     uint64_t next_gfn, last_gfn;
     struct nvdrv_q q[NVDRV_MAX_Q];
+    /* Shadow doorbells (nvdrv_dbbuf), 0: MMIO doorbells only. */
+    uint64_t dbs, eis;
+    unsigned long mmio_doorbells;       /* MMIO doorbell writes */
 };
 
 struct nvcqe {
@@ -62,10 +65,26 @@ int nvdrv_disable(struct nvdrv *d);
 /* Create I/O queue pair qid (CQ vector qid). Returns the NVMe status. */
 int nvdrv_create_pair(struct nvdrv *d, uint16_t qid, uint16_t qsize);
 
+/*
+ * Doorbell Buffer Config with fresh pages (or dbs, eis when non-zero);
+ * the NVMe status.  On success the I/O queues' doorbells go through the
+ * shadow, as Linux's nvme_dbbuf_update_and_check_event does: shadow
+ * value, a full barrier, the MMIO write only if EventIdx asks for it.
+ */
+int nvdrv_dbbuf(struct nvdrv *d, uint64_t dbs, uint64_t eis);
+/* Tell the controller of doorbell idx's new value (2q: SQ, 2q + 1: CQ). */
+void nvdrv_ring(struct nvdrv *d, unsigned int idx, uint32_t val);
+/* The shadow value or EventIdx of doorbell idx. */
+uint32_t *nvdrv_shadow(struct nvdrv *d, unsigned int idx);
+uint32_t *nvdrv_eventidx(struct nvdrv *d, unsigned int idx);
+
 /* Put sqe (cid filled in) on qid's SQ and ring; returns the cid. */
 uint16_t nvdrv_submit(struct nvdrv *d, uint16_t qid, uint32_t sqe[16]);
 /* Take one completion from qid's CQ and ring its head: 0, or -EAGAIN. */
 int nvdrv_reap(struct nvdrv *d, uint16_t qid, struct nvcqe *out);
+/* The same without ringing: batch, then nvdrv_ring() the queue once. */
+uint16_t nvdrv_put(struct nvdrv *d, uint16_t qid, uint32_t sqe[16]);
+int nvdrv_take(struct nvdrv *d, uint16_t qid, struct nvcqe *out);
 /* Submit and reap; the status (0x7fff mask), or -1 if none came. */
 int nvdrv_cmd(struct nvdrv *d, uint16_t qid, uint32_t sqe[16],
               struct nvcqe *out);

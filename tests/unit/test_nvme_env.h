@@ -21,12 +21,15 @@ struct env {
     struct nvdrv d;
 };
 
+/* Set: the next env_open() makes a controller without shadow doorbells. */
+static bool env_no_shadow;
+
 static inline void env_open(struct env *e, unsigned int blk_flags,
                             bool msix)
 {
     struct pvr_nvme_config cfg = {
         .sbdf = NVDRV_SBDF, .serial = "PVRTEST01",
-        .io_queues = ENV_IO_QUEUES,
+        .io_queues = ENV_IO_QUEUES, .no_shadow_doorbells = env_no_shadow,
     };
 
     REQUIRE(simstack_open(&e->st, 2, PVR_BUFIOREQ_OFF, true) == 0);
