@@ -17,6 +17,10 @@
  *   6 reap    queue (1): consume what the CQ holds
  *   7 done    count (1): the device completes that many requests
  *   8 fail    errno choice (1): the next device request fails
+ *   9 dbbuf   page (1), page (1): Doorbell Buffer Config with the two
+ *             pages (bit 7 of the first: PRP1 8 bytes in, refused); once
+ *             accepted, the driver rings through the shadow page as
+ *             Linux does, and mem ops can write any shadow value
  * Each input starts from a reset controller, BAR0 and MSI-X where the
  * set-up put them and zeroed queue memory: at its end the device
  * completes everything and all that is restored, so inputs do not
@@ -127,6 +131,7 @@ static void op_setup(const uint8_t **data, size_t *size)
     fuzz_take(data, size, &qsize, 1);
     drv.next_gfn = FIRST_PAGE;
     memset(drv.q, 0, sizeof(drv.q));
+    drv.dbs = drv.eis = 0;
     nvdrv_wr(&drv, 0x14, 4, 0);
     if ( nvdrv_enable(&drv, 16) )
         return;
@@ -161,6 +166,19 @@ static void op_reap(const uint8_t **data, size_t *size)
             break;
 }
 
+static void op_dbbuf(const uint8_t **data, size_t *size)
+{
+    uint8_t a = 0, b = 0;
+
+    fuzz_take(data, size, &a, 1);
+    fuzz_take(data, size, &b, 1);
+    if ( !drv.q[0].size )
+        return;                 /* no admin queue yet */
+    nvdrv_dbbuf(&drv, ((uint64_t)(FIRST_PAGE + (a & 0x7f) % NR_PAGES) << 12)
+                + (a & 0x80 ? 8 : 0),
+                (uint64_t)(FIRST_PAGE + b % NR_PAGES) << 12);
+}
+
 static void one_op(const uint8_t **data, size_t *size)
 {
     uint8_t opc, code, b;
@@ -169,7 +187,7 @@ static void one_op(const uint8_t **data, size_t *size)
     uint32_t w = 0;
 
     fuzz_take(data, size, &opc, 1);
-    switch ( opc % 9 )
+    switch ( opc % 10 )
     {
     case 0: op_mem(data, size); break;
     case 1:
@@ -198,10 +216,11 @@ static void one_op(const uint8_t **data, size_t *size)
         fuzz_take(data, size, &b, 1);
         pvr_blk_mem_complete(blk, b);
         break;
-    default:
+    case 8:
         fuzz_take(data, size, &b, 1);
         pvr_blk_mem_fail_next(blk, b & 1 ? -EIO : -ENOTCONN);
         break;
+    default: op_dbbuf(data, size); break;
     }
 }
 

@@ -108,6 +108,10 @@ def nv_cfg(reg: int, val: int, size_code: int = 2) -> bytes:
     return struct.pack("<BHBI", 3, reg, size_code, val)
 
 
+def nv_dbbuf(dbs_page: int, eis_page: int) -> bytes:
+    return struct.pack("<BBB", 9, dbs_page, eis_page)
+
+
 def nvme_seeds() -> dict[str, bytes]:
     data = bytes(range(256)) * 16
     lst = struct.pack("<8Q", *(nv_gpa(40 + i) for i in range(8)))
@@ -143,6 +147,17 @@ def nvme_seeds() -> dict[str, bytes]:
         "seed-broken-queue": nv_setup(1, 8) + nv_mmio(0x1008, 9)
         + nv_mmio(0x1000 + 8 * 3, 1) + nv_mmio(0x14, 0) + nv_setup(1, 8)
         + nv_mmio(0x100c, 5),
+        "seed-dbbuf": nv_setup(2, 16) + nv_dbbuf(0x80 | 60, 61)
+        + nv_dbbuf(60, 61)
+        + nv_submit(1, nv_sqe(1, 1, nv_gpa(30), 0, (8, 0, 7)))
+        + nv_submit(1, nv_sqe(2, 1, nv_gpa(31), 0, (8, 0, 7)))
+        + nv_done() + nv_reap(1)
+        + nv_submit(2, nv_sqe(0, 1)) + nv_done() + nv_reap(2)
+        + nv_mem(60, 8, struct.pack("<I", 40)) + nv_mmio(0x1008, 1),
+        "seed-dbbuf-cq": nv_setup(1, 4) + nv_dbbuf(62, 63)
+        + b"".join(nv_submit(1, nv_sqe(2, 1, nv_gpa(30), 0, (0,)))
+                   for _ in range(6)) + nv_done() + nv_reap(1)
+        + nv_mem(62, 12, struct.pack("<I", 3)) + nv_submit(0, nv_sqe(0x7c)),
         "seed-pci": nv_cfg(0x04, 0x4, 1) + nv_cfg(0x10, 0xffffffff)
         + nv_cfg(0x14, 0xffffffff) + nv_cfg(0x10, 0xe0000000)
         + nv_cfg(0x14, 0) + nv_cfg(0x04, 0x6, 1) + nv_setup(1, 8)
