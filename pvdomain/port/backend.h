@@ -100,6 +100,7 @@ struct pvr_altp2m_ops {
                       uint64_t old_gfn, uint64_t new_gfn);
     int (*set_visibility)(pvr_port *p, uint32_t domid, uint16_t view,
                           bool visible);
+    int (*set_access_required)(pvr_port *p, uint32_t domid, bool required);
 };
 
 /* A backend: its name, lifecycle hooks and tables. */
@@ -108,6 +109,8 @@ struct pvr_port_backend {
     int (*open)(pvr_port *p);
     void (*close)(pvr_port *p);
     int (*restrict_to)(pvr_port *p, uint32_t domid);
+    /* pvr_port_keep_altp2m(), before restrict_to. */
+    int (*keep_altp2m)(pvr_port *p);
     const struct pvr_domctl_ops *domctl;
     const struct pvr_fmem_ops *fmem;
     const struct pvr_evtchn_ops *evtchn;

@@ -154,6 +154,13 @@ int pvr_port_restrict(pvr_port *p, uint32_t domid)
     return p->be->restrict_to(p, domid);
 }
 
+int pvr_port_keep_altp2m(pvr_port *p)
+{
+    if ( !p->be->keep_altp2m )
+        return -EOPNOTSUPP;
+    return p->be->keep_altp2m(p);
+}
+
 /* ---- domain control ---- */
 
 int pvr_port_domctl_getinfo(pvr_port *p, uint32_t domid, pvr_dominfo *out)
@@ -716,4 +723,10 @@ int pvr_port_altp2m_set_visibility(pvr_port *p, uint32_t domid,
     if ( view >= PVR_ALTP2M_MAX_VIEWS )
         return -EINVAL;
     return CALL(p, altp2m, set_visibility, domid, view, visible);
+}
+
+int pvr_port_altp2m_set_access_required(pvr_port *p, uint32_t domid,
+                                        bool required)
+{
+    return CALL(p, altp2m, set_access_required, domid, required);
 }

@@ -175,6 +175,17 @@ void pvr_port_close(pvr_port *p);
 /* Limit every handle of p to domid.  See the header comment. */
 int pvr_port_restrict(pvr_port *p, uint32_t domid);
 
+/*
+ * Keep the altp2m table usable after pvr_port_restrict(), for the VTL
+ * engine (pvdomaind --vsm), which changes views and access for as long
+ * as its guest runs.  HVMOP_altp2m and XEN_DOMCTL_set_access_required
+ * have no restricted form: on Xen they need libxenctrl, which
+ * restriction otherwise closes, so such a port keeps a handle that
+ * reaches whatever the process's privilege reaches.  Call before
+ * restricting; -EINVAL after.
+ */
+int pvr_port_keep_altp2m(pvr_port *p);
+
 const char *pvr_port_name(const pvr_port *p);
 
 /*
@@ -324,5 +335,12 @@ int pvr_port_altp2m_change_gfn(pvr_port *p, uint32_t domid, uint16_t view,
                                uint64_t old_gfn, uint64_t new_gfn);
 int pvr_port_altp2m_set_visibility(pvr_port *p, uint32_t domid,
                                    uint16_t view, bool visible);
+/*
+ * mem_access's access_required (XEN_DOMCTL_set_access_required): when
+ * set, an access violation with no vm_event listener crashes the domain
+ * instead of Xen relaxing the page to rwx.
+ */
+int pvr_port_altp2m_set_access_required(pvr_port *p, uint32_t domid,
+                                        bool required);
 
 #endif /* PVR_PORT_H */

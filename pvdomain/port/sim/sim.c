@@ -126,10 +126,28 @@ static void sim_close(pvr_port *p)
     pvr_port_set_priv(p, NULL);
 }
 
-/* The sim has one guest; restricting to it is all there is to do. */
+/*
+ * The sim has one guest; restricting to it takes away only what Xen's
+ * restriction takes from the altp2m table (libxenctrl), unless kept.
+ */
 static int sim_restrict(pvr_port *p, uint32_t domid)
 {
-    return domid == sim_of(p)->domid ? 0 : -ESRCH;
+    pvr_sim *s = sim_of(p);
+
+    if ( domid != s->domid )
+        return -ESRCH;
+    s->restricted = true;
+    return 0;
+}
+
+static int sim_keep_altp2m(pvr_port *p)
+{
+    pvr_sim *s = sim_of(p);
+
+    if ( s->restricted )
+        return -EINVAL;
+    s->keep_altp2m = true;
+    return 0;
 }
 
 pvr_sim *pvr_sim_from_port(pvr_port *p)
@@ -342,6 +360,7 @@ const struct pvr_port_backend pvr_port_sim_backend = {
     .open = sim_open,
     .close = sim_close,
     .restrict_to = sim_restrict,
+    .keep_altp2m = sim_keep_altp2m,
     .domctl = &sim__domctl_ops,
     .fmem = &sim__fmem_ops,
     .evtchn = &sim__evtchn_ops,

@@ -15,7 +15,9 @@
  *  - grant tables: pages we share with a peer, and grants a peer gives us,
  *    both of which a test can corrupt;
  *  - xenstore: an in-memory tree with watches;
- *  - altp2m: per-view access arrays and a per-vCPU current view;
+ *  - altp2m: per-view access arrays and a per-vCPU current view, out of
+ *    reach after pvr_port_restrict() unless kept (pvr_port_keep_altp2m()),
+ *    as on Xen;
  *  - fault injection: pvr_port_fail_nth() (port.c) works on every hook.
  *
  * The guest-side calls below are what Xen and the guest would do; a test
@@ -76,6 +78,12 @@ int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req);
  */
 int pvr_sim_vsm(pvr_sim *s, unsigned int vcpu, uint64_t addr,
                 uint64_t *data, uint32_t count, uint32_t size);
+
+/*
+ * Model a Xen with (true, the default) or without the VSM patches; a Xen
+ * without them refuses the VSM range type with -EINVAL.
+ */
+void pvr_sim_set_vsm(pvr_sim *s, bool patched);
 
 /*
  * Post req to server id's slot as given, with no range check at all, as
@@ -153,6 +161,8 @@ int pvr_sim_altp2m_access(pvr_sim *s, unsigned int vcpu, uint64_t gfn,
 int pvr_sim_altp2m_vcpu_view(pvr_sim *s, unsigned int vcpu,
                              uint16_t *view_out);
 unsigned long pvr_sim_altp2m_violations(pvr_sim *s);
+/* mem_access's access_required, as last set through the port. */
+bool pvr_sim_access_required(pvr_sim *s);
 
 /*
  * Interrupts the device model raised: every inject_msi call is counted,

@@ -54,6 +54,12 @@ void sim__altp2m_dispose(pvr_sim *s)
     s->altp2m_enabled = false;
 }
 
+/* Xen's restriction closes libxenctrl, which HVMOP_altp2m needs. */
+static bool sim_altp2m_reach(const pvr_sim *s)
+{
+    return !s->restricted || s->keep_altp2m;
+}
+
 static struct sim_view *view_get(pvr_sim *s, uint32_t domid, uint16_t view)
 {
     if ( domid != s->domid || s->dead || view >= SIM_MAX_VIEWS ||
@@ -67,6 +73,8 @@ static int sim_set_domain_state(pvr_port *p, uint32_t domid, bool enabled)
     pvr_sim *s = sim_of(p);
     unsigned int i;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     if ( domid != s->domid || s->dead )
         return -ESRCH;
     pthread_mutex_lock(&s->lock);
@@ -87,6 +95,8 @@ static int sim_create_view(pvr_port *p, uint32_t domid,
     uint16_t i;
     int rc = -EBUSY;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     if ( domid != s->domid || s->dead )
         return -ESRCH;
     if ( !s->altp2m_enabled )
@@ -112,6 +122,8 @@ static int sim_destroy_view(pvr_port *p, uint32_t domid, uint16_t view)
     unsigned int v;
     int rc = 0;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     pthread_mutex_lock(&s->lock);
     if ( !s->altp2m_enabled || !view_get(s, domid, view) )
         rc = -EINVAL;
@@ -130,6 +142,8 @@ static int sim_switch_view(pvr_port *p, uint32_t domid, uint16_t view)
     unsigned int v;
     int rc = 0;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     pthread_mutex_lock(&s->lock);
     if ( !s->altp2m_enabled || !view_get(s, domid, view) )
         rc = -EINVAL;
@@ -146,6 +160,8 @@ static int sim_set_mem_access(pvr_port *p, uint32_t domid, uint16_t view,
     struct sim_view *v;
     int rc = 0;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     pthread_mutex_lock(&s->lock);
     v = view_get(s, domid, view);
     if ( !v || gfn >= s->mem_pages || (view && !s->altp2m_enabled) )
@@ -164,6 +180,8 @@ static int sim_get_mem_access(pvr_port *p, uint32_t domid, uint16_t view,
     struct sim_view *v;
     int rc = 0;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     pthread_mutex_lock(&s->lock);
     v = view_get(s, domid, view);
     if ( !v || gfn >= s->mem_pages )
@@ -181,6 +199,8 @@ static int sim_change_gfn(pvr_port *p, uint32_t domid, uint16_t view,
     struct sim_view *v;
     int rc = 0;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     pthread_mutex_lock(&s->lock);
     v = view_get(s, domid, view);
     if ( !v || !s->altp2m_enabled || old_gfn >= s->mem_pages )
@@ -202,6 +222,8 @@ static int sim_set_visibility(pvr_port *p, uint32_t domid, uint16_t view,
     struct sim_view *v;
     int rc = 0;
 
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
     pthread_mutex_lock(&s->lock);
     v = view_get(s, domid, view);
     if ( !v || !s->altp2m_enabled )
@@ -210,6 +232,24 @@ static int sim_set_visibility(pvr_port *p, uint32_t domid, uint16_t view,
         v->visible = visible;
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+static int sim_set_access_required(pvr_port *p, uint32_t domid,
+                                   bool required)
+{
+    pvr_sim *s = sim_of(p);
+
+    if ( !sim_altp2m_reach(s) )
+        return -EPERM;
+    if ( domid != s->domid || s->dead )
+        return -ESRCH;
+    s->access_required = required;
+    return 0;
+}
+
+bool pvr_sim_access_required(pvr_sim *s)
+{
+    return s->access_required;
 }
 
 int pvr_sim_altp2m_access(pvr_sim *s, unsigned int vcpu, uint64_t gfn,
@@ -260,4 +300,5 @@ const struct pvr_altp2m_ops sim__altp2m_ops = {
     .get_mem_access = sim_get_mem_access,
     .change_gfn = sim_change_gfn,
     .set_visibility = sim_set_visibility,
+    .set_access_required = sim_set_access_required,
 };

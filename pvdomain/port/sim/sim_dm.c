@@ -190,10 +190,15 @@ static int sim_map_pcidev(pvr_port *p, uint32_t domid, uint16_t id,
                      map);
 }
 
-/* VSM event kinds, as Xen with xen-patches: range type 3. */
+/*
+ * VSM event kinds, as Xen with xen-patches: range type 3.  Without them
+ * (pvr_sim_set_vsm(s, false)) Xen knows no such range type: -EINVAL.
+ */
 static int sim_map_vsm_range(pvr_port *p, uint32_t domid, uint16_t id,
                              uint64_t start, uint64_t end, bool map)
 {
+    if ( sim_of(p)->no_vsm )
+        return -EINVAL;
     return map_range(sim_of(p), domid, id, PVR_IOREQ_TYPE_VSM, start, end,
                      map);
 }
@@ -520,6 +525,11 @@ int pvr_sim_io(pvr_sim *s, unsigned int vcpu, pvr_ioreq_slot *req)
     rc = post_locked(s, srv, vcpu, req);
     pthread_mutex_unlock(&s->lock);
     return rc;
+}
+
+void pvr_sim_set_vsm(pvr_sim *s, bool patched)
+{
+    s->no_vsm = !patched;
 }
 
 int pvr_sim_vsm(pvr_sim *s, unsigned int vcpu, uint64_t addr,

@@ -131,6 +131,10 @@ struct pvr_sim {
     unsigned int ev_head, ev_len;
     int xs_fd;              /* semaphore eventfd: one count per event */
 
+    bool restricted;        /* pvr_port_restrict() was called */
+    bool keep_altp2m;       /* ... and altp2m keeps its reach */
+    bool no_vsm;            /* the range type 3 is refused (old Xen) */
+    bool access_required;
     bool altp2m_enabled;
     struct sim_view view[SIM_MAX_VIEWS];
     uint16_t vcpu_view[PVR_SIM_MAX_VCPUS];

@@ -3,7 +3,8 @@
  * altp2m views on libxenctrl (HVMOP_altp2m).  Xen 4.17 supports them on
  * Intel VMX only; on AMD every call fails with EOPNOTSUPP until the
  * project's xen-patches series is applied.  The hypercall buffers come
- * from libxencall, so these calls also die with restriction.
+ * from libxencall, so these calls also die with restriction, unless the
+ * port keeps libxenctrl for them (pvr_port_keep_altp2m()).
  */
 #include <config.h>
 
@@ -38,7 +39,7 @@ static int from_xen(xenmem_access_t a, enum pvr_access *out)
 }
 
 #define XCH_OR_EPERM(p, xch)            \
-    xc_interface *xch = xen__xch(p);      \
+    xc_interface *xch = xen__altp2m_xch(p); \
     if ( !xch )                         \
         return -EPERM
 
@@ -102,6 +103,13 @@ static int xen_set_visibility(pvr_port *p, uint32_t domid, uint16_t view,
     return xen__rc(xc_altp2m_set_visibility(xch, domid, view, visible));
 }
 
+static int xen_set_access_required(pvr_port *p, uint32_t domid,
+                                   bool required)
+{
+    XCH_OR_EPERM(p, xch);
+    return xen__rc(xc_domain_set_access_required(xch, domid, required));
+}
+
 const struct pvr_altp2m_ops xen__altp2m_ops = {
     .set_domain_state = xen_set_domain_state,
     .create_view = xen_create_view,
@@ -111,4 +119,5 @@ const struct pvr_altp2m_ops xen__altp2m_ops = {
     .get_mem_access = xen_get_mem_access,
     .change_gfn = xen_change_gfn,
     .set_visibility = xen_set_visibility,
+    .set_access_required = xen_set_access_required,
 };

@@ -229,7 +229,9 @@ static int xen_open(pvr_port *p)
  * blkback, core/vbd.h).  The event-channel, foreign-memory and
  * device-model handles are restricted to domid; libxenctrl (with the
  * handles it holds inside), xenstore and the grant handles have no
- * such mode and are closed, so later calls through them fail cleanly.
+ * such mode and are closed, so later calls through them fail cleanly
+ * (libxenctrl stays open for the altp2m table after
+ * pvr_port_keep_altp2m()).
  */
 static int xen_restrict(pvr_port *p, uint32_t domid)
 {
@@ -249,8 +251,22 @@ static int xen_restrict(pvr_port *p, uint32_t domid)
         xengnttab_close(x->xgt);
     x->xgs = NULL;
     x->xgt = NULL;
-    xc_interface_close(x->xch);
-    x->xch = NULL;
+    if ( !x->keep_altp2m )
+    {
+        xc_interface_close(x->xch);
+        x->xch = NULL;
+    }
+    return 0;
+}
+
+/* libxenctrl stays open for altp2m.c; domctl.c loses it all the same. */
+static int xen_keep_altp2m(pvr_port *p)
+{
+    struct pvr_xen *x = xen_of(p);
+
+    if ( x->restricted )
+        return -EINVAL;
+    x->keep_altp2m = true;
     return 0;
 }
 
@@ -259,6 +275,7 @@ const struct pvr_port_backend pvr_port_xen_backend = {
     .open = xen_open,
     .close = xen_close,
     .restrict_to = xen_restrict,
+    .keep_altp2m = xen_keep_altp2m,
     .domctl = &xen__domctl_ops,
     .fmem = &xen__fmem_ops,
     .evtchn = &xen__evtchn_ops,

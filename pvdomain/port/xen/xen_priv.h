@@ -28,6 +28,7 @@ struct pvr_xen {
     xengntshr_handle *xgs;          /* optional: needs gntalloc */
     struct xs_handle *xsh;
     bool restricted;                /* xch, xsh, xgt, xgs closed */
+    bool keep_altp2m;               /* ... except xch, for altp2m.c */
 };
 
 struct pvr_port_resource {
@@ -43,6 +44,13 @@ static inline struct pvr_xen *xen_of(pvr_port *p)
 static inline xc_interface *xen__xch(pvr_port *p)
 {
     return xen_of(p)->restricted ? NULL : xen_of(p)->xch;
+}
+
+/* libxenctrl for altp2m.c: also after restriction with keep_altp2m. */
+static inline xc_interface *xen__altp2m_xch(pvr_port *p)
+{
+    return xen_of(p)->restricted && !xen_of(p)->keep_altp2m
+           ? NULL : xen_of(p)->xch;
 }
 
 /* A library call's result (r < 0 with errno) as a negative errno. */
