@@ -53,6 +53,15 @@ static int make_views(pvr_vtl *v)
         if ( rc )
             break;
     }
+    /*
+     * A violation of VTL0's view that no one hears must crash the guest,
+     * never let Xen relax the page to rwx (issue 7): access_required.
+     * Left set when the views go, as nothing can violate them then.
+     */
+    if ( rc == 0 &&
+         (rc = pvr_port_altp2m_set_access_required(v->port, v->domid,
+                                                   true)) )
+        i = VTL_NR;
     if ( rc == 0 )
     {
         v->altp2m_on = true;
@@ -190,6 +199,12 @@ uint16_t vtl__enable_vp(pvr_vtl *v, struct vtl_call *c)
     if ( !(v->enabled & (1u << target)) )
         return HV_STATUS_INVALID_VTL_STATE;
     /*
+     * "Fails if already enabled on the VP" (TLFS HvCallEnableVpVtl):
+     * checked first, so that VTL0 enabling its VP again hears why.
+     */
+    if ( v->vp[vp].enabled & (1u << target) )
+        return HV_STATUS_INVALID_VTL_STATE;
+    /*
      * Only a VTL at or above the target may enable it, except that VTL0
      * may enable VTL1 while it is still the highest VTL on every VP
      * (the boot VP's first enable); DenyLowerVtlStartup forbids that.
@@ -198,9 +213,6 @@ uint16_t vtl__enable_vp(pvr_vtl *v, struct vtl_call *c)
          (any_vp_has(v, target) ||
           (v->config[target] & VSM_CFG_DENY_LOWER_VTL_STARTUP)) )
         return HV_STATUS_ACCESS_DENIED;
-    /* "Fails if already enabled on the VP" (TLFS HvCallEnableVpVtl). */
-    if ( v->vp[vp].enabled & (1u << target) )
-        return HV_STATUS_INVALID_VTL_STATE;
     if ( !context_shape_ok(in + 16) )
         return HV_STATUS_INVALID_PARAMETER;
 

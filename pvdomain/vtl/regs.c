@@ -131,8 +131,12 @@ static uint16_t reg_set(struct reg_ctx *r, uint32_t name, uint64_t val,
     case HV_REG_VSM_VP_STATUS:
     case HV_REG_VSM_PARTITION_STATUS:
     case HV_REG_VSM_CAPABILITIES:
-        /* Read-only (vsm-in-xen.md 4.2) [inf: INVALID_PARAMETER]. */
-        return HV_STATUS_INVALID_PARAMETER;
+        /*
+         * Read-only (vsm-in-xen.md 4.2).  The TLFS names no status
+         * ("cannot be used to modify the value of a read-only
+         * register"): ACCESS_DENIED, as tests/guest/vsm expects [inf].
+         */
+        return HV_STATUS_ACCESS_DENIED;
     }
     slot = reg_slot(r, name);
     if ( !slot )

@@ -129,7 +129,7 @@ static void test_enable_partition(void)
         CHECK_EQ(c.altp2m_views, 0);
         CHECK_EQ(pvr_vtl_views(e.vtl, &v0, &v1), -ENOENT);
     }
-    CHECK(n >= 4);      /* read, altp2m on, two views */
+    CHECK(n >= 5);      /* read, altp2m on, two views, access_required */
     CHECK_EQ(st_of(a), HV_STATUS_SUCCESS);
     /* Again from scratch, through the server. */
     env_close(&e);
@@ -143,6 +143,8 @@ static void test_enable_partition(void)
     CHECK_EQ(a >> 56, v1);
     pvr_sim_counts(e.st.sim, &c);
     CHECK_EQ(c.altp2m_views, 2);
+    /* A violation nobody hears crashes the guest, never relaxes. */
+    CHECK(pvr_sim_access_required(e.st.sim));
     CHECK_EQ(st_of(enable_partition(&e)), HV_STATUS_INVALID_VTL_STATE);
     env_close(&e);
 }
@@ -186,6 +188,8 @@ static void test_enable_vp(void)
     CHECK_EQ(st_of(enable_vp(&e, 0, 0, HV_VP_INDEX_SELF)),
              HV_STATUS_SUCCESS);
     CHECK_EQ(st_of(enable_vp(&e, 0, 1, 0)), HV_STATUS_INVALID_VTL_STATE);
+    /* VTL0 again on its own VP: already enabled, before "not yours". */
+    CHECK_EQ(st_of(enable_vp(&e, 0, 0, 0)), HV_STATUS_INVALID_VTL_STATE);
     /* Now VTL0 may not start VTL1 elsewhere; VTL1 may. */
     CHECK_EQ(st_of(enable_vp(&e, 1, 0, 1)), HV_STATUS_ACCESS_DENIED);
     CHECK_EQ(st_of(enable_vp(&e, 0, 1, 1)), HV_STATUS_SUCCESS);
@@ -265,9 +269,11 @@ static void test_registers(void)
 
     /* Read-only registers, reserved fields and bits. */
     CHECK_EQ(set_reg(&e, 1, HV_REG_VSM_PARTITION_STATUS, 0),
-             HV_STATUS_INVALID_PARAMETER);
+             HV_STATUS_ACCESS_DENIED);
+    CHECK_EQ(set_reg(&e, 0, HV_REG_VSM_PARTITION_STATUS, 0),
+             HV_STATUS_ACCESS_DENIED);
     CHECK_EQ(set_reg(&e, 1, HV_REG_VSM_CODE_PAGE_OFFSETS, 0),
-             HV_STATUS_INVALID_PARAMETER);
+             HV_STATUS_ACCESS_DENIED);
     CHECK_EQ(set_reg(&e, 1, HV_REG_VSM_PARTITION_CONFIG, 1ULL << 13),
              HV_STATUS_INVALID_REGISTER_VALUE);
     CHECK_EQ(set_reg(&e, 1, HV_REG_VSM_PARTITION_CONFIG, 1),
