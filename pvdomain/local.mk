@@ -41,7 +41,8 @@ sbin_PROGRAMS += pvdomaind
 pvdomaind_SOURCES = \
 	pvdomain/core/main.c \
 	pvdomain/core/parent.c pvdomain/core/worker.c \
-	pvdomain/core/vbd.c pvdomain/core/vbd.h pvdomain/core/crash.c
+	pvdomain/core/vbd.c pvdomain/core/vbd.h pvdomain/core/crash.c \
+	pvdomain/core/vsm.c
 pvdomaind_LDADD = $(PVR_LIBS)
 
 sbin_PROGRAMS += pvdomainctl

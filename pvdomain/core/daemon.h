@@ -25,6 +25,7 @@
 
 #include "core/log.h"
 #include "drivers/nvme/slot.h"
+#include "ioreq/ioreq.h"
 #include "port/port.h"
 
 struct pvr_config {
@@ -40,6 +41,8 @@ struct pvr_config {
     const char *nvme;           /* NULL: no NVMe controller; else the
                                    backing store (pvr_blk_backing_open) */
     uint32_t nvme_sbdf;         /* its PCI function, PVR_PCI_SBDF() */
+    bool vsm;                   /* serve the VSM channel (vsm.c) */
+    unsigned int vsm_reps;      /* reps a request; 0: the engine's default */
 };
 
 /* --nvme-slot or xenstore nvme-slot (drivers/nvme/slot.h: the syntax
@@ -63,6 +66,18 @@ int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
                        struct pvr_xs_config *xc, char *err, size_t errlen);
 /* Write dir/error = msg, for the toolstack to show. */
 int pvr_config_publish_error(pvr_port *p, const char *dir, const char *msg);
+
+/*
+ * --vsm (vsm.c): the VTL engine for the guest's nr_vcpus vCPUs as srv's
+ * VSM handler, which srv claims when it is enabled; the port keeps its
+ * altp2m reach through restriction.  Destroy it after srv.  Logs.
+ */
+struct pvr_daemon_vsm;
+int pvr_daemon_vsm_create(pvr_port *p, pvr_ioreq_server *srv,
+                          const struct pvr_config *cfg, unsigned int nr_vcpus,
+                          struct pvr_daemon_vsm **out);
+/* Accepts NULL.  Logs the engine's counts, then destroys it. */
+void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d);
 
 struct pvr_proc {
     const char *name;

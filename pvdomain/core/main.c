@@ -23,7 +23,8 @@
 const struct pvr_proc pvr_procs[2] = {
     { "parent", "xenstore and domctl: readiness, guest death, cleanup" },
     { "worker", "devicemodel, foreignmemory, evtchn restricted to the "
-                "guest: serves its devices" },
+                "guest (and libxenctrl for altp2m with --vsm): serves its "
+                "devices" },
 };
 
 static void usage(FILE *f)
@@ -31,9 +32,10 @@ static void usage(FILE *f)
     fprintf(f,
 "Usage: pvdomaind --domid N --tpm-state FILE [OPTION]...\n"
 "  or:  pvdomaind --domid N --nvme STORE [OPTION]...\n"
+"  or:  pvdomaind --domid N --vsm [OPTION]...\n"
 "  or:  pvdomaind --xenstore-config [OPTION]...\n"
-"Serve paravisor devices (a TPM 2.0, an NVMe controller) to HVM guest N\n"
-"through an IOREQ server.\n"
+"Serve paravisor devices (a TPM 2.0, an NVMe controller) and Hyper-V's\n"
+"virtual trust levels to HVM guest N through an IOREQ server.\n"
 "\n"
 "  --domid N          the guest's domain id (required)\n"
 "  --tpm-state FILE   the vTPM's state: a file, created if absent, or a\n"
@@ -53,6 +55,15 @@ PVR_NVME_DEFAULT_SLOT ");\n"
 "                     bus 0, device 2 to 31: QEMU's i440fx holds 00:00.0\n"
 "                     and 00:01.x, then VGA and the Xen platform device\n"
 "                     take 00:02.0 and 00:03.0 (00:02.0 without VGA)\n"
+"  --vsm              answer the guest's VSM policy channel with the VTL\n"
+"                     engine (virtual trust levels: EnablePartitionVtl,\n"
+"                     EnableVpVtl, ModifyVtlProtectionMask, the VSM\n"
+"                     registers), one log line per request; needs the Xen\n"
+"                     xen-patches/build makes, booted with altp2m=1, and a\n"
+"                     guest with HVMPV_vsm and altp2m external or mixed\n"
+"  --vsm-reps N       with --vsm: reps of a rep call (pages of\n"
+"                     ModifyVtlProtectionMask, registers) done per request,\n"
+"                     1 to 4095 (default 64); Xen continues the call\n"
 "  --backend NAME     xen (default) or sim (tests only)\n"
 "  --control PATH     control socket (default /run/pvdomain/N.sock)\n"
 "  --runas USER       run the device worker as USER after setup\n"
@@ -86,10 +97,26 @@ static int parse_domid(const char *s, uint32_t *out)
     return 0;
 }
 
+/* --vsm-reps: 1 to 4095, what a rep count can hold. */
+static int parse_reps(const char *s, unsigned int *out)
+{
+    char *end;
+    unsigned long v;
+
+    if ( s[0] < '0' || s[0] > '9' )
+        return -EINVAL;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if ( errno || *end || v == 0 || v > 4095 )
+        return -EINVAL;
+    *out = v;
+    return 0;
+}
+
 enum {
     OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
     OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
-    OPT_XS_CONFIG, OPT_NVME, OPT_NVME_SLOT,
+    OPT_XS_CONFIG, OPT_NVME, OPT_NVME_SLOT, OPT_VSM, OPT_VSM_REPS,
 };
 
 static const struct option options[] = {
@@ -99,6 +126,8 @@ static const struct option options[] = {
     { "xenstore-config", no_argument, NULL, OPT_XS_CONFIG },
     { "nvme", required_argument, NULL, OPT_NVME },
     { "nvme-slot", required_argument, NULL, OPT_NVME_SLOT },
+    { "vsm", no_argument, NULL, OPT_VSM },
+    { "vsm-reps", required_argument, NULL, OPT_VSM_REPS },
     { "backend", required_argument, NULL, OPT_BACKEND },
     { "control", required_argument, NULL, OPT_CONTROL },
     { "runas", required_argument, NULL, OPT_RUNAS },
@@ -153,6 +182,14 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
                                  "e.g. " PVR_NVME_DEFAULT_SLOT);
             have_slot = true;
             break;
+        case OPT_VSM:
+            cfg->vsm = true;
+            break;
+        case OPT_VSM_REPS:
+            if ( parse_reps(optarg, &cfg->vsm_reps) )
+                return bad_usage("--vsm-reps", "give a number from 1 to "
+                                 "4095");
+            break;
         case OPT_BACKEND:
             if ( strcmp(optarg, "xen") && strcmp(optarg, "sim") )
                 return bad_usage("--backend", "use 'xen' or 'sim'");
@@ -187,20 +224,28 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
                          "--nvme STORE");
     if ( !have_slot )
         pvr_config_nvme_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
+    if ( cfg->vsm_reps && !cfg->vsm )
+        return bad_usage("--vsm-reps", "tunes the VTL engine: add --vsm");
     if ( cfg->xs_config )
     {
         if ( have_domid || cfg->tpm_state || cfg->tpm_resume )
             return bad_usage("--xenstore-config", "the guest and the vTPM "
                              "then come from xenstore: drop --domid, "
                              "--tpm-state and --tpm-resume");
+        if ( cfg->vsm )
+            return bad_usage("--vsm", "with --xenstore-config, VSM comes "
+                             "from xenstore (paravisor/vsm = 1): drop "
+                             "--vsm and --vsm-reps");
         return 0;
     }
     if ( !have_domid )
         return bad_usage("--domid", "required: the guest's domain id");
-    /* Without --nvme the vTPM is the only device: it is required. */
-    if ( !cfg->nvme && (!cfg->tpm_state || !cfg->tpm_state[0]) )
+    /* Without --nvme or --vsm the vTPM is the only service: required. */
+    if ( !cfg->nvme && !cfg->vsm &&
+         (!cfg->tpm_state || !cfg->tpm_state[0]) )
         return bad_usage("--tpm-state", "required: a file for the vTPM's "
-                         "state (it is created if absent)");
+                         "state (it is created if absent), unless --nvme "
+                         "or --vsm gives the guest a service");
     if ( cfg->tpm_state && !cfg->tpm_state[0] )
         return bad_usage("--tpm-state", "give a file name");
     if ( cfg->tpm_resume && !cfg->tpm_state )

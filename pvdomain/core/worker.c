@@ -6,8 +6,9 @@
  *      store (for vbd:N, connect to dom0's blkback on a port of its own,
  *      which stays unrestricted) and the IOREQ server, register the TPM window and the NVMe
  *      function (config space by SBDF, BAR0 movable), and enable the
- *      server: all before the parent publishes readiness, since the
- *      guest's firmware enumerates PCI and sizes BARs at its first
+ *      server (with --vsm, the VTL engine first: enabling claims the
+ *      VSM channel): all before the parent publishes readiness, since
+ *      the guest's firmware enumerates PCI and sizes BARs at its first
  *      instructions;
  *   3. restrict every Xen handle to the guest, then drop root if asked;
  *   4. tell the parent we are ready, and serve until told to stop.
@@ -49,6 +50,7 @@ struct worker {
     struct pvr_blk_backing store;
     pvr_vbd *vbd;                       /* --nvme vbd:N */
     pvr_nvme *nvme;
+    struct pvr_daemon_vsm *vsm;         /* --vsm */
     int parent_fd;
     int sig_fd;
     bool save_volatile;
@@ -294,7 +296,16 @@ static int setup(struct worker *w)
         return rc;
     if ( (w->tpm && (rc = pvr_tpm_attach(w->tpm, w->srv))) ||
          (cfg->nvme && (rc = nvme_setup(w))) ||
-         (rc = pvr_ioreq_server_enable(w->srv)) )
+         (cfg->vsm &&
+          (rc = pvr_daemon_vsm_create(w->port, w->srv, cfg,
+                                      info.max_vcpu_id + 1, &w->vsm))) )
+        return rc;
+    rc = pvr_ioreq_server_enable(w->srv);
+    if ( rc == -EOPNOTSUPP && cfg->vsm )
+        pvr_err(COMP, "--vsm: this Xen has no VSM policy channel (it "
+                "refuses the VSM range type): boot the hypervisor "
+                "xen-patches/build makes (patches 0011-0017), or drop --vsm");
+    if ( rc )
         return rc;
 
     /* From here on, every handle reaches this guest and nothing else. */
@@ -334,6 +345,8 @@ int pvr_worker_main(const struct pvr_config *cfg, int parent_fd)
     /* Teardown in reverse; every step accepts what setup left NULL. */
     nvme_log_stats(&w);
     pvr_ioreq_server_destroy(w.srv);
+    /* No request reaches the engine now (vtl/README's order). */
+    pvr_daemon_vsm_destroy(w.vsm);
     /* No access can reach the controller now; then its store. */
     pvr_nvme_destroy(w.nvme);
     pvr_vbd_close(w.vbd);

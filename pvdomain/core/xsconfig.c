@@ -13,6 +13,8 @@
  *                                        (pvdomaind --nvme vbd:N)
  *   /local/domain/P/paravisor/nvme-slot  its PCI function BB:DD.F
  *                                        (--nvme-slot; default 00:05.0)
+ *   /local/domain/P/paravisor/vsm        1: answer the guest's VSM
+ *                                        channel (--vsm); no node: not
  *
  * and pvdomaind publishes "state" (and "error" when it cannot start) in
  * the same directory.  The directory is dom0's; P may write under it.
@@ -185,6 +187,16 @@ int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
     rc = nvme_from_xs(p, cfg, xc, err, errlen);
     if ( rc )
         return rc;
+
+    /* "1" or no node at all: anything else is a toolstack's mistake. */
+    rc = read_node(p, xc->dir, "vsm", val, sizeof(val));
+    if ( rc && rc != -ENOENT )
+        FAIL("%s/vsm: want 1 (serve VSM) or no node (unreadable: %s)",
+             xc->dir, strerror(-rc));
+    if ( rc == 0 && strcmp(val, "1") )
+        FAIL("%s/vsm: want 1 (serve VSM) or no node, not '%s'", xc->dir,
+             val);
+    cfg->vsm = rc == 0;
 
     cfg->xs_dir = xc->dir;
     cfg->xs_config = true;

@@ -164,7 +164,8 @@ int pvr_ioreq_server_set_vsm(pvr_ioreq_server *s, pvr_ioreq_vsm_fn *fn,
 /*
  * Claim every region's range and every PCI function in Xen: from now on
  * the guest's accesses there reach the server.  Call after the devices
- * are ready.
+ * are ready.  -EOPNOTSUPP: a VSM handler is set and the hypervisor has
+ * no VSM channel (Xen without xen-patches 0011 refuses the range type).
  */
 int pvr_ioreq_server_enable(pvr_ioreq_server *s);
 

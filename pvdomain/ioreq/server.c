@@ -489,6 +489,9 @@ static int claim_vsm(pvr_ioreq_server *s, bool map)
 
     rc = pvr_port_dm_map_vsm_range(s->port, s->domid, s->id, 0,
                                    PVR_VSM_KINDS_LAST, map);
+    /* A Xen without the range type: say so, apart from other errors. */
+    if ( rc == -EINVAL && map )
+        rc = -EOPNOTSUPP;
     if ( rc )
         pvr_log_e(map ? PVR_LOG_ERROR : PVR_LOG_DEBUG, COMP, -rc,
                   "%s VSM events", map ? "claim" : "release");

@@ -65,7 +65,8 @@ tests_unit_test_blkfront_nvme_SOURCES = tests/unit/test_blkfront_nvme.c \
 tests_unit_test_blkfront_nvme_LDADD = $(PVR_TEST_LIBS)
 
 # The VTL engine (pvdomain/vtl) behind the IOREQ server.
-PVR_VTL_TESTS = tests/unit/test_vtl tests/unit/test_vtl_protect
+PVR_VTL_TESTS = tests/unit/test_vtl tests/unit/test_vtl_protect \
+	tests/unit/test_vtl_worker
 check_PROGRAMS += $(PVR_VTL_TESTS)
 TESTS += $(PVR_VTL_TESTS)
 tests_unit_test_vtl_SOURCES = tests/unit/test_vtl.c tests/unit/test_vtl_env.h
@@ -73,3 +74,8 @@ tests_unit_test_vtl_LDADD = $(PVR_TEST_LIBS)
 tests_unit_test_vtl_protect_SOURCES = tests/unit/test_vtl_protect.c \
 	tests/unit/test_vtl_env.h
 tests_unit_test_vtl_protect_LDADD = $(PVR_TEST_LIBS)
+# pvdomaind's worker with --vsm, whole, in a thread (main.c's port opener
+# is the test's own).
+tests_unit_test_vtl_worker_SOURCES = tests/unit/test_vtl_worker.c \
+	pvdomain/core/worker.c pvdomain/core/vsm.c pvdomain/core/vbd.c
+tests_unit_test_vtl_worker_LDADD = $(PVR_TEST_LIBS)

@@ -3,7 +3,8 @@
 #
 # pvdomaind as a whole process on the sim backend: start, readiness and
 # status through pvdomainctl, clean stop, state file written, control
-# socket removed; and command-line errors that name the option.
+# socket removed; --vsm serving alone; and command-line errors that name
+# the option.  (A VSM request through the worker: test_vtl_worker.)
 # Cannot prove: anything about Xen (tests/host does).
 set -u
 builddir=${builddir:-.}
@@ -49,6 +50,34 @@ check "--nvme vbd:0 says what N is" grep -q -- "--nvme: 'vbd:0': give vbd:N" "$d
 "$builddir/pvdomaind" --xenstore-config --backend sim >"$d/out" 2>&1
 check "--xenstore-config outside a domain exits 1" test $? -eq 1
 check "... and says why" grep -q "this domain's id" "$d/out"
+
+# --vsm: options that make no sense together name the option.
+"$builddir/pvdomaind" --domid 3 --vsm-reps 2 >"$d/out" 2>&1
+check "--vsm-reps without --vsm exits 2" test $? -eq 2
+check "... and names it" grep -q -- '--vsm-reps: tunes the VTL engine: add --vsm' "$d/out"
+for reps in 0 4096 2x -1 ''; do
+    "$builddir/pvdomaind" --domid 3 --vsm --vsm-reps "$reps" >"$d/out" 2>&1
+    check "--vsm-reps '$reps' exits 2" test $? -eq 2
+    check "... and says what it takes" grep -q -- '--vsm-reps: give a number from 1 to 4095' "$d/out"
+done
+"$builddir/pvdomaind" --xenstore-config --vsm >"$d/out" 2>&1
+check "--vsm with --xenstore-config exits 2" test $? -eq 2
+check "... and points at paravisor/vsm" grep -q -- '--vsm: with --xenstore-config, VSM comes from xenstore' "$d/out"
+check "without a service, --tpm-state names --vsm too" \
+    sh -c "'$builddir/pvdomaind' --domid 3 2>&1 | grep -q -- 'unless --nvme or --vsm'"
+
+# --vsm alone (given twice: a flag) serves on the sim: the engine is set
+# up before the server claims the VSM channel, and says so when it stops.
+serve "$d/log5" --vsm --vsm --vsm-reps 7
+check "--vsm serves without a vTPM" grep -q 'ready:' "$d/log5"
+check "... with the VTL engine" \
+    grep -q 'vsm: info: VTL engine for 2 vCPUs, 7 reps a request' "$d/log5"
+check "... on the VSM channel" grep -q 'VSM events: kinds 0-3' "$d/log5"
+kill -TERM $pid
+wait $pid
+check "--vsm stops cleanly" test $? -eq 0
+check "... and logs the engine's counts" \
+    grep -q 'vsm: info: summary: 0 hypercalls' "$d/log5"
 
 # A real run on the sim.
 "$builddir/pvdomaind" --domid 3 --backend sim --tpm-state "$d/tpm.state" \

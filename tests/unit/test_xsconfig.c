@@ -10,6 +10,8 @@
  * nvme = vbd:N gives the NVMe controller on that vbd, at nvme-slot or
  * the default slot; nvme as strict as --nvme (no file, no mem:, no bad
  * N), nvme-slot as strict as --nvme-slot, and not without nvme.
+ * vsm = 1 asks for the VTL engine (--vsm); no node, none; any other
+ * value (0 included: the contract is "1 or absent") names the node.
  * Cannot prove: that xenstored lets the paravisor domain read them
  * (tests/host does, with pvxl).
  */
@@ -80,6 +82,7 @@ static void base(void)
     put("log-level", "debug");
     put("nvme", NULL);
     put("nvme-slot", NULL);
+    put("vsm", NULL);
 }
 
 int main(void)
@@ -126,6 +129,14 @@ int main(void)
     CHECK_EQ(load(&cfg, &xc, NULL), 0);
     CHECK_EQ(cfg.nvme_sbdf, PVR_PCI_SBDF(0, 0, 0xa, 1));
 
+    CHECK(!cfg.vsm);
+    put("vsm", "1");
+    CHECK_EQ(load(&cfg, &xc, NULL), 0);
+    CHECK(cfg.vsm);
+    put("vsm", NULL);
+    CHECK_EQ(load(&cfg, &xc, NULL), 0);
+    CHECK(!cfg.vsm);
+
     static const struct { const char *node, *val, *want; } bad[] = {
         { "target", "0", DIR "/target" },
         { "target", "7", DIR "/target" },           /* itself */
@@ -145,6 +156,13 @@ int main(void)
         { "nvme", "vbd:268435456", DIR "/nvme: 'vbd:268435456'" },
         { "nvme", "", DIR "/nvme: want vbd:N" },
         { "nvme-slot", "00:05.0", DIR "/nvme-slot is set without" },
+        { "vsm", "0", DIR "/vsm: want 1 (serve VSM) or no node, not '0'" },
+        { "vsm", "", DIR "/vsm: want 1 (serve VSM) or no node, not ''" },
+        { "vsm", "yes", DIR "/vsm: want 1" },
+        { "vsm", "01", DIR "/vsm: want 1" },
+        { "vsm", "1 ", DIR "/vsm: want 1" },
+        { "vsm", "2", DIR "/vsm: want 1" },
+        { "vsm", "111111111111111111111111111111111", DIR "/vsm: want 1" },
     };
     static const char *const bad_slots[] = {
         "01:05.0", "00:01.0", "00:20.0", "00:05.8", "0:05.0", "00:05.0x",
