@@ -9,6 +9,10 @@
  * and for every check the engine makes; the views exist in the sim;
  * a failing hypervisor call leaves no view behind; register values
  * read back as written, read-only and reserved bits are refused.
+ * test_guest_calls: every call tests/guest/vsm makes the paravisor
+ * answer, in its order, gets the status, reps and output that guest
+ * expects, in as many requests as it counts (2 reps a request, as
+ * vsm-xtf runs pvdomaind --vsm-reps 2).
  * Cannot prove: that Xen (xen-patches) decodes the same answers; the
  * host job tests/guest/vsm does that on real Xen.
  */
@@ -321,6 +325,141 @@ static void test_registers(void)
     env_close(&e);
 }
 
+/* A guest call's answer, and the requests it took, as the guest checks. */
+static void expect_call(struct env *e, uint64_t a, uint16_t status,
+                        unsigned int reps, unsigned int requests)
+{
+    CHECK_EQ(st_of(a), status);
+    CHECK_EQ(pvr_vsm_answer_reps(a), reps);
+    CHECK_EQ(e->requests, requests);
+}
+
+/* Names from offset 16, output poisoned as the guest does. */
+static void names(struct env *e, const uint32_t *n, unsigned int count)
+{
+    unsigned int i;
+
+    header(e, HV_PARTITION_ID_SELF, 0, 0, 0);
+    for ( i = 0; i < count; i++ )
+        put32(e, IN_GPA + 16 + 4 * i, n[i]);
+    for ( i = 0; i < 2 * count; i++ )
+        put64(e, OUT_GPA + 8 * i, 0x5a5a5a5a5a5a5a5aULL);
+}
+
+static void test_guest_calls(void)
+{
+    static const uint32_t part[] = { HV_REG_VSM_PARTITION_STATUS };
+    static const uint32_t vp_part[] = { HV_REG_VSM_VP_STATUS,
+                                        HV_REG_VSM_PARTITION_STATUS };
+    static const uint32_t part_bad[] = { HV_REG_VSM_PARTITION_STATUS,
+                                         0x00040000 };
+    static const uint32_t config[] = { HV_REG_VSM_PARTITION_CONFIG };
+    static const uint32_t offs_part[] = { HV_REG_VSM_CODE_PAGE_OFFSETS,
+                                          HV_REG_VSM_PARTITION_STATUS };
+    const uint64_t gfn = OUT_GPA >> 12;
+    enum pvr_access acc;
+    uint16_t v0, v1;
+    struct env e;
+    uint64_t a;
+    unsigned int i;
+
+    env_open(&e, 1, 2);
+    /* paired */
+    header(&e, 5, 1, 0, 0);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_ENABLE_PARTITION_VTL, 0, IN_GPA,
+                          0), HV_STATUS_INVALID_PARTITION_ID, 0, 1);
+    header(&e, HV_PARTITION_ID_SELF, 2, 0, 0);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_ENABLE_PARTITION_VTL, 0, IN_GPA,
+                          0), HV_STATUS_INVALID_PARAMETER, 0, 1);
+    a = vsm_post(&e, 0, pvr_vsm_addr(0, 0), 2,
+                 pvr_vsm_hcall_count(HVCALL_ENABLE_PARTITION_VTL, 0, 0),
+                 pvr_vsm_hcall_size(0, true, true));
+    CHECK_EQ(st_of(a), HV_STATUS_INVALID_PARAMETER);
+    header(&e, HV_PARTITION_ID_SELF, 0, 1, 0);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_ENABLE_VP_VTL, 0, IN_GPA, 0),
+                HV_STATUS_INVALID_VTL_STATE, 0, 1);
+    header(&e, HV_PARTITION_ID_SELF, 7, 1, 0);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_ENABLE_VP_VTL, 0, IN_GPA, 0),
+                HV_STATUS_INVALID_VP_INDEX, 0, 1);
+    names(&e, part, 1);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 1, IN_GPA,
+                          OUT_GPA), HV_STATUS_SUCCESS, 1, 1);
+    CHECK_EQ(get64(&e, OUT_GPA), 0x10001);
+    expect_call(&e, enable_partition(&e), HV_STATUS_SUCCESS, 0, 1);
+    expect_call(&e, enable_partition(&e), HV_STATUS_INVALID_VTL_STATE, 0,
+                1);
+    names(&e, vp_part, 2);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 2, IN_GPA,
+                          OUT_GPA), HV_STATUS_SUCCESS, 2, 1);
+    CHECK_EQ(get64(&e, OUT_GPA), 0x10000);
+    CHECK_EQ(get64(&e, OUT_GPA + 16), 0x10003);
+    CHECK_EQ(get64(&e, OUT_GPA + 24), 0);
+    names(&e, vp_part, 2);
+    expect_call(&e, hcall_at(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 2, 1,
+                             IN_GPA, OUT_GPA), HV_STATUS_SUCCESS, 2, 1);
+    CHECK_EQ(get64(&e, OUT_GPA), 0x5a5a5a5a5a5a5a5aULL);
+    CHECK_EQ(get64(&e, OUT_GPA + 16), 0x10003);
+    names(&e, part_bad, 2);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 2, IN_GPA,
+                          OUT_GPA), HV_STATUS_INVALID_PARAMETER, 1, 1);
+    CHECK_EQ(set_reg(&e, 0, HV_REG_VSM_PARTITION_CONFIG, 0xf),
+             HV_STATUS_INVALID_PARAMETER);          /* VTL0 has none */
+    names(&e, config, 1);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 1, IN_GPA,
+                          OUT_GPA), HV_STATUS_INVALID_PARAMETER, 0, 1);
+    CHECK_EQ(set_reg(&e, 0, HV_REG_VSM_PARTITION_STATUS, 0),
+             HV_STATUS_ACCESS_DENIED);
+    names(&e, part, 1);
+    put32(&e, IN_GPA + 12, 0x11);                   /* use VTL1 */
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 1, IN_GPA,
+                          OUT_GPA), HV_STATUS_ACCESS_DENIED, 0, 1);
+    header(&e, HV_PARTITION_ID_SELF, 0x7, 0, 0);
+    put64(&e, IN_GPA + 16, gfn);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_MODIFY_VTL_PROTECTION_MASK, 1,
+                          IN_GPA, 0), HV_STATUS_INVALID_PARAMETER, 0, 1);
+    /* The guest's context: 32-bit protected mode, no paging. */
+    header(&e, HV_PARTITION_ID_SELF, 0, 1, 0);
+    put64(&e, IN_GPA + 16 + 192, 0x11);             /* Cr0: PE, ET */
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_ENABLE_VP_VTL, 0, IN_GPA, 0),
+                HV_STATUS_SUCCESS, 0, 1);
+    expect_call(&e, hcall(&e, 0, 0, HVCALL_ENABLE_VP_VTL, 0, IN_GPA, 0),
+                HV_STATUS_INVALID_VTL_STATE, 0, 1);
+
+    /* vtl: Xen answered slot 0 and sends the rest from rep start 1. */
+    names(&e, offs_part, 2);
+    expect_call(&e, hcall_at(&e, 0, 0, HVCALL_GET_VP_REGISTERS, 2, 1,
+                             IN_GPA, OUT_GPA), HV_STATUS_SUCCESS, 2, 1);
+    CHECK_EQ(get64(&e, OUT_GPA + 16), 0x10003);
+    /* In VTL1: its config, then rep calls Xen continues. */
+    CHECK_EQ(set_reg(&e, 1, HV_REG_VSM_PARTITION_CONFIG, 0xf), 0);
+    names(&e, config, 1);
+    expect_call(&e, hcall(&e, 0, 1, HVCALL_GET_VP_REGISTERS, 1, IN_GPA,
+                          OUT_GPA), HV_STATUS_SUCCESS, 1, 1);
+    CHECK_EQ(get64(&e, OUT_GPA), 0xf);
+    header(&e, HV_PARTITION_ID_SELF, 0x7, 0, 0);
+    for ( i = 0; i < 5; i++ )
+        put64(&e, IN_GPA + 16 + 8 * i, i == 2 ? 1ULL << 40 : gfn + i);
+    expect_call(&e, hcall(&e, 0, 1, HVCALL_MODIFY_VTL_PROTECTION_MASK, 3,
+                          IN_GPA, 0), HV_STATUS_INVALID_PARAMETER, 2, 2);
+    expect_call(&e, hcall(&e, 0, 1, HVCALL_MODIFY_VTL_PROTECTION_MASK, 2,
+                          IN_GPA, 0), HV_STATUS_SUCCESS, 2, 1);
+    put64(&e, IN_GPA + 16 + 16, gfn + 2);
+    expect_call(&e, hcall(&e, 0, 1, HVCALL_MODIFY_VTL_PROTECTION_MASK, 5,
+                          IN_GPA, 0), HV_STATUS_SUCCESS, 5, 3);
+    expect_call(&e, hcall_at(&e, 0, 1, HVCALL_MODIFY_VTL_PROTECTION_MASK, 5,
+                             1, IN_GPA, 0), HV_STATUS_SUCCESS, 5, 2);
+    /* prot_page read-only for VTL0, then every right again. */
+    header(&e, HV_PARTITION_ID_SELF, 0x1, 0, 0);
+    put64(&e, IN_GPA + 16, gfn + 8);
+    expect_call(&e, hcall(&e, 0, 1, HVCALL_MODIFY_VTL_PROTECTION_MASK, 1,
+                          IN_GPA, 0), HV_STATUS_SUCCESS, 1, 1);
+    REQUIRE(pvr_vtl_views(e.vtl, &v0, &v1) == 0);
+    CHECK_EQ(pvr_port_altp2m_get_mem_access(e.st.port, e.st.domid, v0,
+                                            gfn + 8, &acc), 0);
+    CHECK_EQ(acc, PVR_ACCESS_R);
+    env_close(&e);
+}
+
 int main(void)
 {
     pvr_log_open(7, PVR_LOG_ERROR + 1, 2);
@@ -328,5 +467,6 @@ int main(void)
     test_enable_partition();
     test_enable_vp();
     test_registers();
+    test_guest_calls();
     return check_result("test_vtl");
 }

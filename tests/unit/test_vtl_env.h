@@ -88,14 +88,15 @@ static inline uint64_t vsm_post(struct env *e, unsigned int vp,
 }
 
 /*
- * A slow hypercall from vp at VTL vtl, re-issued as Xen does while the
- * answer is SUCCESS with reps left.  Returns the last answer.
+ * A slow hypercall from vp at VTL vtl from rep start, re-issued as Xen
+ * does while the answer is SUCCESS with reps left.  Returns the last
+ * answer; e->requests says how many requests it took.
  */
-static inline uint64_t hcall(struct env *e, unsigned int vp,
-                             unsigned int vtl, uint16_t code,
-                             unsigned int reps, uint64_t in, uint64_t out)
+static inline uint64_t hcall_at(struct env *e, unsigned int vp,
+                                unsigned int vtl, uint16_t code,
+                                unsigned int reps, unsigned int start,
+                                uint64_t in, uint64_t out)
 {
-    unsigned int start = 0;
     uint64_t a;
 
     e->requests = 0;
@@ -111,6 +112,13 @@ static inline uint64_t hcall(struct env *e, unsigned int vp,
         REQUIRE(pvr_vsm_answer_reps(a) > start);
         start = pvr_vsm_answer_reps(a);
     }
+}
+
+static inline uint64_t hcall(struct env *e, unsigned int vp,
+                             unsigned int vtl, uint16_t code,
+                             unsigned int reps, uint64_t in, uint64_t out)
+{
+    return hcall_at(e, vp, vtl, code, reps, 0, in, out);
 }
 
 static inline uint16_t st_of(uint64_t a)

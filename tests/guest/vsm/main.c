@@ -2,12 +2,14 @@
 /*
  * Hyper-V Virtual Secure Mode (VTLs) on the patched Xen: the VSM policy
  * hypercalls, checked by Xen and answered by a paravisor over the VSM
- * channel (xen-patches 0011-0013; the answers come from
- * tests/host/progs/pvr-vsm-responder, whose fixed policy the expected
- * statuses below follow).  Run by tests/host/jobs/vsm-xtf.sh, which sets
- * HVM_PARAM_VIRIDIAN (with HVMPV_vsm, or without it for the "unchanged"
- * run) before the guest runs, and starts and stops the responder when
- * the guest asks on its console.
+ * channel (xen-patches 0011-0013).  The answers come from pvdomaind
+ * --vsm (its VTL engine, pvdomain/vtl) or from the test double
+ * tests/host/progs/pvr-vsm-responder; the statuses expected below are
+ * the TLFS's, which both give (where the TLFS names none, the engine's
+ * choice, noted "[inf]" there).  Run by tests/host/jobs/vsm-xtf.sh,
+ * which sets HVM_PARAM_VIRIDIAN (with HVMPV_vsm, or without it for the
+ * "unchanged" run) before the guest runs, and starts and stops the
+ * paravisor when the guest asks on its console.
  *
  * Viridian hypercalls go through the Viridian hypercall page, from 32-bit
  * protected mode: control in EDX:EAX, input GPA (or fast input) in
@@ -27,19 +29,17 @@
  *          statuses; every well-formed VSM call is ACCESS_DENIED; an
  *          unknown call code is still INVALID_HYPERCALL_CODE.
  * paired   After "vsm: waiting for the paravisor" the job starts the
- *          responder; CPUID then offers the three privileges, and each
- *          forwarded call gets the responder's status and rep count, with
+ *          paravisor; CPUID then offers the three privileges, and each
+ *          forwarded call gets the paravisor's status and rep count, with
  *          the output it wrote into guest memory (register values at the
  *          rep start's slot only).  The number of forwarded calls is
- *          printed for the job to compare with the responder's log.
- *          The responder does at most 2 reps of 0x0C per request:
- *          Xen continues such a call (new rep start in EDX, the call
- *          executed again) and the guest sees only the final answer.
- *          HvCallEnableVpVtl then gives VP 0 a VTL1 context (xen-patches
- *          0016 loads it into VP 0's VTL1 bank).
+ *          printed for the job to compare with the paravisor's log.
+ *          VTL0 has no VsmPartitionConfig and no lower VTL to protect
+ *          (INVALID_PARAMETER).  HvCallEnableVpVtl then gives VP 0 a VTL1
+ *          context (xen-patches 0016 loads it into VP 0's VTL1 bank).
  * vtl      VTL call and return inside Xen: HvRegisterVsmCodePageOffsets
  *          (Xen's own answer, alone or before names it forwards, which
- *          then reach the responder as a continuation from rep start 1),
+ *          then reach the paravisor as a continuation from rep start 1),
  *          the stubs at those offsets; a VtlCall lands in vtl1_entry
  *          below on VTL1's own stack with VTL1's IDTR and CR4 from the
  *          context and its own SYSENTER_CS (0: not in the context), sees
@@ -53,8 +53,13 @@
  *          VtlReturn from VTL0 raise #UD on the VMMCALL (TLFS "VTL
  *          Call"/"VTL Return"; caught here by a #UD handler that steps
  *          over it).  Before EnableVpVtl (in every phase with VSM asked)
- *          a VtlCall is #UD too.  The views: the responder makes VTL0's
- *          and VTL1's altp2m views at 0x0D and sets access_required;
+ *          a VtlCall is #UD too.  In VTL1: VTL1 sets its
+ *          VsmPartitionConfig (EnableVtlProtection) and reads it back,
+ *          and makes rep calls of 0x0C that the paravisor answers at most
+ *          2 reps a request: Xen continues such a call (new rep start in
+ *          EDX, the call executed again) and the guest sees only the
+ *          final answer.  The views: the paravisor makes VTL0's and
+ *          VTL1's altp2m views at 0x0D and sets access_required;
  *          VTL1 makes prot_page read-only for VTL0 with 0x0C (the request
  *          carries source VTL 1) and writes it, which the guest survives
  *          only if VTL1 runs in its own view; VTL0 reads VTL1's marker,
@@ -115,9 +120,12 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define REG_PART_STATUS     0x000d0004u
 #define REG_PART_CONFIG     0x000d0007u
 #define REG_NOT_VSM         0x00040000u     /* An architectural register. */
+/* VTL1's VsmPartitionConfig: EnableVtlProtection, DefaultVtlProtectionMask
+ * R, W, kernel X (every right, which VTL0 keeps until a page is protected). */
+#define VTL1_CONFIG         0xfull
 #define POISON              0x5a5a5a5a5a5a5a5aull
 
-/* Seconds the job has to start or stop the responder (TCG is slow). */
+/* Seconds the job has to start or stop the paravisor (TCG is slow). */
 #define PAIR_TIMEOUT_S      600
 
 /* Xen's 32-bit VTL call and return sequences (xen-patches 0016). */
@@ -253,6 +261,10 @@ struct hv_result {
     unsigned int status, reps;
 };
 
+/* What VTL1's rep calls got (rep_checks), and its config read back. */
+static struct hv_result vtl1_rep[6];
+static uint64_t vtl1_config;
+
 static struct hv_result hv_call(uint64_t control, uint64_t in, uint64_t out)
 {
     uint32_t a = control, d = control >> 32;
@@ -287,6 +299,23 @@ static void set_names(const uint32_t *names, unsigned int n)
 {
     set_hdr(PARTITION_SELF, 0, 0);
     memcpy(in_page + 16, names, 4 * n);
+}
+
+/* HvCallSetVpRegisters' input: one register of VP 0, the caller's VTL. */
+static void set_one_reg(uint32_t name, uint64_t value)
+{
+    set_hdr(PARTITION_SELF, 0, 0);
+    memcpy(in_page + 16, &name, 4);
+    memcpy(in_page + 32, &value, 8);
+}
+
+/*
+ * HvCallModifyVtlProtectionMask's header: MapFlags, HV_INPUT_VTL (0: the
+ * caller's own VTL, whose protections of the VTLs below it change).
+ */
+static void set_protect(uint32_t map_flags, uint8_t input_vtl)
+{
+    set_hdr(PARTITION_SELF, map_flags, input_vtl);
 }
 
 static void expect(const char *phase, const char *what, struct hv_result r,
@@ -587,9 +616,6 @@ static void paired_checks(void)
     static const uint32_t vp_part[] = { REG_VP_STATUS, REG_PART_STATUS };
     static const uint32_t part_bad[] = { REG_PART_STATUS, REG_NOT_VSM };
     static const uint32_t config[] = { REG_PART_CONFIG };
-    uint64_t gfns[5];
-    uint32_t set[8];
-    unsigned int i;
 
     set_enable_hdr(5, 1);
     expect_pv("0x0D for partition 5",
@@ -644,21 +670,18 @@ static void paired_checks(void)
     expect_pv("0x50 VsmPartitionStatus then a non-VSM name",
               get_regs(part_bad, 2, 0), ST_INVALID_PARAM, 1);
 
-    set_hdr(PARTITION_SELF, 0, 0);
-    memset(set, 0, sizeof(set));
-    set[0] = REG_PART_CONFIG;
-    set[4] = 0x3;      /* EnableVtlProtection, DefaultVtlProtectionMask R. */
-    memcpy(in_page + 16, set, sizeof(set));
-    expect_pv("0x51 VsmPartitionConfig = 3",
+    /*
+     * VsmPartitionConfig has one instance per VTL above 0 (TLFS, vsm.md):
+     * VTL0 has none to read or write.  VTL1 sets its own in phase vtl.
+     */
+    set_one_reg(REG_PART_CONFIG, VTL1_CONFIG);
+    expect_pv("0x51 VsmPartitionConfig from VTL0 (VTL0 has none)",
               hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
-                      (uintptr_t)in_page, 0), ST_SUCCESS, 1);
-    expect_pv("0x50 VsmPartitionConfig", get_regs(config, 1, 0),
-              ST_SUCCESS, 1);
-    expect_value("paired", "VsmPartitionConfig read back", out_page[0], 3);
+                      (uintptr_t)in_page, 0), ST_INVALID_PARAM, 0);
+    expect_pv("0x50 VsmPartitionConfig from VTL0", get_regs(config, 1, 0),
+              ST_INVALID_PARAM, 0);
 
-    set_hdr(PARTITION_SELF, 0, 0);
-    set[0] = REG_PART_STATUS;
-    memcpy(in_page + 16, set, sizeof(set));
+    set_one_reg(REG_PART_STATUS, 0);
     expect_pv("0x51 of read-only VsmPartitionStatus",
               hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
                       (uintptr_t)in_page, 0), ST_ACCESS_DENIED, 0);
@@ -670,27 +693,11 @@ static void paired_checks(void)
                       (uintptr_t)in_page, (uintptr_t)out_page),
               ST_ACCESS_DENIED, 0);
 
-    set_hdr(PARTITION_SELF, 0x2, 0);  /* MapFlags W: VTL0 loses R and X. */
-    for ( i = 0; i < ARRAY_SIZE(gfns); i++ )
-        gfns[i] = ((uintptr_t)out_page >> 12) + i;
-    gfns[2] = 1ull << 40;           /* Far past the guest's memory. */
-    memcpy(in_page + 16, gfns, sizeof(gfns));
-    /* The responder does 2 reps a request: the 3rd in a continuation. */
-    expect_pv_n("0x0C with a page outside the guest (continued once)",
-                hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(3),
-                        (uintptr_t)in_page, 0), ST_INVALID_PARAM, 2, 2);
-    expect_pv("0x0C of 2 pages",
-              hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(2),
-                      (uintptr_t)in_page, 0), ST_SUCCESS, 2);
-    gfns[2] = gfns[1] + 1;
-    memcpy(in_page + 16, gfns, sizeof(gfns));
-    expect_pv_n("0x0C of 5 pages (continued twice)",
-                hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(5),
-                        (uintptr_t)in_page, 0), ST_SUCCESS, 5, 3);
-    expect_pv_n("0x0C of 5 pages from rep start 1 (continued once)",
-                hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(5) |
-                        CTL_START(1), (uintptr_t)in_page, 0),
-                ST_SUCCESS, 5, 2);
+    /* VTL0 has no lower VTL to protect pages from (TLFS, as OpenVMM). */
+    set_protect(0x7, 0);
+    expect_pv("0x0C from VTL0",
+              hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
+                      (uintptr_t)in_page, 0), ST_INVALID_PARAM, 0);
 
     set_vp_context();
     expect_pv("0x0F EnableVpVtl(0, 1) with a VTL1 context",
@@ -747,16 +754,71 @@ static void expect_stub(const char *what, unsigned int offset)
 
 /*
  * Run in VTL1 (vtl1_hook): HvCallModifyVtlProtectionMask of prot_page for
- * VTL0 (HV_INPUT_VTL: use target VTL 0) with MAP_FLAGS.
+ * VTL0 with MAP_FLAGS (HV_INPUT_VTL "current": VTL1's protections).
  */
 static void vtl1_protect(uint32_t map_flags)
 {
     uint64_t gfn = (uintptr_t)prot_page >> 12;
 
-    set_hdr(PARTITION_SELF, map_flags, 0x10);
+    set_protect(map_flags, 0);
     memcpy(in_page + 16, &gfn, sizeof(gfn));
     vtl1_result = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
                           (uintptr_t)in_page, 0);
+}
+
+/*
+ * Run in VTL1 (vtl1_hook): VTL1 sets its VsmPartitionConfig, which
+ * ModifyVtlProtectionMask needs first, and reads it back; then rep calls
+ * of 0x0C, which the paravisor answers 2 reps a request, so that Xen
+ * continues them (new rep start, the call executed again), with MapFlags
+ * R, W and X: nothing is taken from VTL0.  VTL0 checks the results.
+ */
+static void vtl1_rep_calls(void)
+{
+    static const uint32_t config[] = { REG_PART_CONFIG };
+    uint64_t gfns[5];
+    unsigned int i;
+
+    set_one_reg(REG_PART_CONFIG, VTL1_CONFIG);
+    vtl1_rep[0] = hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+    vtl1_rep[1] = get_regs(config, 1, 0);
+    vtl1_config = out_page[0];
+    for ( i = 0; i < ARRAY_SIZE(gfns); i++ )
+        gfns[i] = ((uintptr_t)out_page >> 12) + i;
+    gfns[2] = 1ull << 40;           /* Far past the guest's memory. */
+    set_protect(0x7, 0);
+    memcpy(in_page + 16, gfns, sizeof(gfns));
+    vtl1_rep[2] = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(3),
+                          (uintptr_t)in_page, 0);
+    vtl1_rep[3] = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(2),
+                          (uintptr_t)in_page, 0);
+    gfns[2] = gfns[1] + 1;
+    memcpy(in_page + 16, gfns, sizeof(gfns));
+    vtl1_rep[4] = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(5),
+                          (uintptr_t)in_page, 0);
+    vtl1_rep[5] = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(5) |
+                          CTL_START(1), (uintptr_t)in_page, 0);
+}
+
+static void rep_checks(void)
+{
+    vtl1_hook = vtl1_rep_calls;
+    vtl_call_plain();
+    vtl1_hook = NULL;
+    expect_pv("0x51 VsmPartitionConfig from VTL1", vtl1_rep[0],
+              ST_SUCCESS, 1);
+    expect_pv("0x50 VsmPartitionConfig from VTL1", vtl1_rep[1],
+              ST_SUCCESS, 1);
+    expect_value("vtl", "VTL1's VsmPartitionConfig read back", vtl1_config,
+                 VTL1_CONFIG);
+    expect_pv_n("0x0C from VTL1 with a page outside the guest (continued "
+                "once)", vtl1_rep[2], ST_INVALID_PARAM, 2, 2);
+    expect_pv("0x0C from VTL1 of 2 pages", vtl1_rep[3], ST_SUCCESS, 2);
+    expect_pv_n("0x0C from VTL1 of 5 pages (continued twice)", vtl1_rep[4],
+                ST_SUCCESS, 5, 3);
+    expect_pv_n("0x0C from VTL1 of 5 pages from rep start 1 (continued "
+                "once)", vtl1_rep[5], ST_SUCCESS, 5, 2);
 }
 
 /* VTL1: VTL0 may only read prot_page; VTL1 writes it (its own view). */
@@ -883,6 +945,7 @@ static void vtl_checks(void)
         gtf_failure("vsm: vtl: VtlReturn from VTL0: %u #UD at 0x%x",
                     ud_count - ud, ud_eip);
     vtl1_probe = 0;
+    rep_checks();
     view_checks();
     printk("vsm: vtl: end\n");
 }

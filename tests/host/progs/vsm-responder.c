@@ -36,20 +36,23 @@
  *   0x0F EnableVpVtl: INVALID_VTL_STATE before 0x0D or for a VP that has
  *     VTL1 already; a target VTL other than 1 or a context without
  *     CR0.PE: INVALID_PARAMETER; else SUCCESS (Xen loads the context).
- *   0x0C ModifyVtlProtectionMask: each page number from rep start must be
- *     below the guest's highest GFN, else INVALID_PARAMETER with the reps
- *     done so far.  From VTL1 with the views made, the MapFlags (R, W,
- *     kernel X) become the page's access in VTL0's view; W without R is
- *     INVALID_PARAMETER.  From VTL0 (for the channel checks) nothing is
- *     applied.  At most REPS_PER_REQUEST pages a request: SUCCESS with
- *     fewer reps done than asked makes Xen continue the call.
+ *   0x0C ModifyVtlProtectionMask: the target VTL (HV_INPUT_VTL, the
+ *     caller's by default) must be 1: VTL0 has no lower VTL to protect
+ *     pages from (INVALID_PARAMETER, as the TLFS and pvdomain/vtl).  Each
+ *     page number from rep start must be below the guest's highest GFN,
+ *     else INVALID_PARAMETER with the reps done so far.  With the views
+ *     made, the MapFlags (R, W, kernel X) become the page's access in
+ *     VTL0's view; W without R is INVALID_PARAMETER.  At most
+ *     REPS_PER_REQUEST pages a request: SUCCESS with fewer reps done than
+ *     asked makes Xen continue the call.
  *   0x50 GetVpRegisters: VsmVpStatus, VsmPartitionStatus,
  *     VsmCodePageOffsets, VsmCapabilities and VsmPartitionConfig are
  *     written to the output list from rep start; another name stops with
- *     INVALID_PARAMETER.
- *   0x51 SetVpRegisters: VsmPartitionConfig is stored; the read-only VSM
- *     registers stop with ACCESS_DENIED; another name with
- *     INVALID_PARAMETER.
+ *     INVALID_PARAMETER, as does VsmPartitionConfig of VTL0 (it exists
+ *     for VTLs above 0 only).
+ *   0x51 SetVpRegisters: VTL1's VsmPartitionConfig is stored; the
+ *     read-only VSM registers stop with ACCESS_DENIED; another name, or
+ *     VTL0's VsmPartitionConfig, with INVALID_PARAMETER.
  * Guest memory is read and written through foreign mappings, one page at
  * a time, and every field is checked before use: the request is hostile.
  *
@@ -232,6 +235,12 @@ static int read_hdr(struct responder *r, const struct hcall *h,
     return guest_copy(r, h->in, hdr, sizeof(*hdr), false);
 }
 
+/* HV_INPUT_VTL: the caller's VTL unless UseTargetVtl (bit 4) names one. */
+static unsigned int target_vtl(const struct hcall *h, uint8_t input_vtl)
+{
+    return input_vtl & 0x10 ? input_vtl & 0xf : h->vtl;
+}
+
 static bool vsm_reg_value(const struct responder *r, uint32_t name,
                           uint64_t *val)
 {
@@ -257,7 +266,7 @@ static bool vsm_reg_value(const struct responder *r, uint32_t name,
 }
 
 static struct answer get_vp_registers(struct responder *r,
-                                      const struct hcall *h)
+                                      const struct hcall *h, unsigned int vtl)
 {
     struct answer a = { HV_STATUS_SUCCESS, h->start, 0 };
 
@@ -267,6 +276,7 @@ static struct answer get_vp_registers(struct responder *r,
         uint64_t val[2] = { 0, 0 };
 
         if ( guest_copy(r, h->in + 16 + 4 * a.done, &name, 4, false) ||
+             (name == REG_VSM_PARTITION_CONFIG && vtl == 0) ||
              !vsm_reg_value(r, name, &val[0]) ||
              guest_copy(r, h->out + 16 * a.done, val, sizeof(val), true) )
         {
@@ -278,7 +288,7 @@ static struct answer get_vp_registers(struct responder *r,
 }
 
 static struct answer set_vp_registers(struct responder *r,
-                                      const struct hcall *h)
+                                      const struct hcall *h, unsigned int vtl)
 {
     struct answer a = { HV_STATUS_SUCCESS, h->start, 0 };
 
@@ -295,6 +305,11 @@ static struct answer set_vp_registers(struct responder *r,
             break;
         }
         name = le32(elem);
+        if ( name == REG_VSM_PARTITION_CONFIG && vtl == 0 )
+        {
+            a.status = HV_STATUS_INVALID_PARAMETER;
+            break;
+        }
         if ( name == REG_VSM_PARTITION_CONFIG )
         {
             memcpy(&r->partition_config, elem + 16, 8);
@@ -353,9 +368,13 @@ static struct answer modify_protection(struct responder *r,
     struct answer a = { HV_STATUS_SUCCESS, h->start, 0 };
     unsigned int end = h->reps - h->start > REPS_PER_REQUEST ?
                        h->start + REPS_PER_REQUEST : h->reps;
-    bool apply = h->vtl == 1 && r->views;
+    bool apply = r->views;
     xenmem_access_t access = XENMEM_access_rwx;
 
+    if ( target_vtl(h, hdr->rest[4]) > h->vtl )
+        return (struct answer){ HV_STATUS_ACCESS_DENIED, h->start, 0 };
+    if ( target_vtl(h, hdr->rest[4]) != 1 )
+        return (struct answer){ HV_STATUS_INVALID_PARAMETER, h->start, 0 };
     if ( apply && !map_flags_access(le32(hdr->rest), &access) )
         return (struct answer){ HV_STATUS_INVALID_PARAMETER, h->start, 0 };
     for ( ; a.done < end; a.done++ )
@@ -466,11 +485,12 @@ static struct answer hypercall(struct responder *r, const struct hcall *h)
     case HVCALL_SET_VP_REGISTERS:
         if ( le32(hdr.rest) >= r->nr_vcpus )
             return (struct answer){ HV_STATUS_INVALID_VP_INDEX, 0, 0 };
-        /* HV_INPUT_VTL: UseTargetVtl (bit 4) with a VTL above the caller. */
-        if ( (hdr.rest[4] & 0x10) && (hdr.rest[4] & 0xf) > h->vtl )
+        /* HV_INPUT_VTL: no VTL above the caller's. */
+        if ( target_vtl(h, hdr.rest[4]) > h->vtl )
             return (struct answer){ HV_STATUS_ACCESS_DENIED, 0, 0 };
-        return h->code == HVCALL_GET_VP_REGISTERS ? get_vp_registers(r, h)
-                                                  : set_vp_registers(r, h);
+        return h->code == HVCALL_GET_VP_REGISTERS
+               ? get_vp_registers(r, h, target_vtl(h, hdr.rest[4]))
+               : set_vp_registers(r, h, target_vtl(h, hdr.rest[4]));
     }
     return (struct answer){ HV_STATUS_INVALID_PARAMETER, 0, 0 };
 }
