@@ -50,6 +50,9 @@ struct pvr_config {
  * a slot the controller may take. */
 int pvr_config_nvme_slot(const char *s, uint32_t *sbdf);
 
+/* A decimal number (digits only, no sign or space) up to max; -EINVAL. */
+int pvr_config_parse_u32(const char *s, unsigned long max, uint32_t *out);
+
 /* Storage for what pvr_config_from_xs() points the config at. */
 struct pvr_xs_config {
     uint32_t self;              /* the paravisor domain's own id */

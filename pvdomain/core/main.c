@@ -97,22 +97,6 @@ static int parse_domid(const char *s, uint32_t *out)
     return 0;
 }
 
-/* --vsm-reps: 1 to 4095, what a rep count can hold. */
-static int parse_reps(const char *s, unsigned int *out)
-{
-    char *end;
-    unsigned long v;
-
-    if ( s[0] < '0' || s[0] > '9' )
-        return -EINVAL;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if ( errno || *end || v == 0 || v > 4095 )
-        return -EINVAL;
-    *out = v;
-    return 0;
-}
-
 enum {
     OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
     OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
@@ -186,7 +170,9 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
             cfg->vsm = true;
             break;
         case OPT_VSM_REPS:
-            if ( parse_reps(optarg, &cfg->vsm_reps) )
+            /* 1 to 4095: what a rep count can hold. */
+            if ( pvr_config_parse_u32(optarg, 4095, &cfg->vsm_reps) ||
+                 cfg->vsm_reps == 0 )
                 return bad_usage("--vsm-reps", "give a number from 1 to "
                                  "4095");
             break;

@@ -56,7 +56,8 @@ static int read_node(pvr_port *p, const char *dir, const char *name,
     return rc;
 }
 
-static int parse_u32(const char *s, unsigned long max, uint32_t *out)
+/* Shared with main.c: decimal digits only, at most max. */
+int pvr_config_parse_u32(const char *s, unsigned long max, uint32_t *out)
 {
     char *end;
     unsigned long v;
@@ -153,8 +154,8 @@ int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
     if ( rc == -ENOENT )
         FAIL("%s/target is missing: this domain was not set up as a "
              "paravisor (start it with pvxl create)", xc->dir);
-    if ( rc || parse_u32(val, 0x7fef, &cfg->domid) || cfg->domid == 0 ||
-         cfg->domid == xc->self )
+    if ( rc || pvr_config_parse_u32(val, 0x7fef, &cfg->domid) ||
+         cfg->domid == 0 || cfg->domid == xc->self )
         FAIL("%s/target: want the guest's domain id, not '%s'", xc->dir,
              rc ? "(unreadable)" : val);
 
@@ -163,7 +164,7 @@ int pvr_config_from_xs(pvr_port *p, struct pvr_config *cfg,
         strcpy(val, "0");
     else if ( rc )
         FAIL("%s/tpm: unreadable (%s)", xc->dir, strerror(-rc));
-    if ( parse_u32(val, 1, &tpm) )
+    if ( pvr_config_parse_u32(val, 1, &tpm) )
         FAIL("%s/tpm: want 1 or 0, not '%s'", xc->dir, val);
 
     cfg->tpm_state = NULL;
