@@ -2,8 +2,8 @@
 /*
  * Admin commands: queue creation and deletion, log pages, abort and
  * asynchronous event requests; identify and features are in
- * identify.c, Doorbell Buffer Config in dbbuf.c.  Each returns the NVMe status, from a command already
- * copied into private memory.
+ * identify.c, Doorbell Buffer Config in dbbuf.c.  Each returns the
+ * NVMe status, from a command already copied into private memory.
  */
 #include <config.h>
 
