@@ -10,7 +10,7 @@
  * change nothing; the command works before any I/O queue and after
  * them (Linux's order); data is right at depth 1 and 32 with fewer MMIO
  * doorbells per command than without, none at all while the SQ has
- * commands at the device; the controller's EventIdx write then re-read
+ * commands at the device (while another SQ, idle, still rings); the controller's EventIdx write then re-read
  * catches a tail the guest moved in between (a wakeup that would be
  * lost); a CQ full of completions asks for the next head update; a
  * shadow tail or head beyond the queue sets CSTS.CFS and a reset clears
@@ -234,6 +234,7 @@ static void test_no_mmio(void)
     env_open(&e, PVR_BLK_MEM_DEFER, true);
     REQUIRE(nvdrv_enable(&e.d, 16) == 0);
     REQUIRE(nvdrv_create_pair(&e.d, 1, 64) == 0);
+    REQUIRE(nvdrv_create_pair(&e.d, 2, 64) == 0);
     CHECK_EQ(nvdrv_dbbuf(&e.d, 0, 0), 0);
     page = nvdrv_alloc(&e.d, 8);
     nvdrv_rw(sqe, false, 0, 8, page, 0);
@@ -248,6 +249,16 @@ static void test_no_mmio(void)
         nvdrv_submit(&e.d, 1, sqe);
     }
     CHECK_EQ(e.d.mmio_doorbells, before);
+    CHECK_EQ(pvr_blk_mem_queued(e.blk), 1);     /* not fetched yet */
+    /*
+     * Another SQ, with nothing in the pool, still asks for its ring;
+     * processing then reads every shadow tail, queue 1's seven too.
+     */
+    nvdrv_rw(sqe, false, 64, 8, page, 0);
+    nvdrv_submit(&e.d, 2, sqe);
+    CHECK_EQ(e.d.mmio_doorbells, before + 1);
+    CHECK_EQ(pvr_blk_mem_queued(e.blk), 9);
+    before++;
     for ( rounds = 0; rounds < 64 && got < 8; rounds++ )
     {
         pvr_blk_mem_complete(e.blk, ~0u);
@@ -262,6 +273,8 @@ static void test_no_mmio(void)
     CHECK_EQ(got, 8);
     for ( i = 0; i < 8; i++ )
         CHECK(seen[i]);
+    CHECK_EQ(nvdrv_reap(&e.d, 2, &c), 0);
+    CHECK_EQ(c.status, 0);
     CHECK_EQ(e.d.mmio_doorbells, before);
     CHECK_EQ(stats(&e).doorbells, e.d.mmio_doorbells);
     /* Idle again: the SQ's EventIdx says where the next ring is due. */
