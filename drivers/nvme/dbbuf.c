@@ -31,7 +31,7 @@
  * then a full barrier, then reads the shadow tail again: a guest that
  * moved the tail between our read and our EventIdx write saw the old
  * EventIdx and did not ring, so if the tail moved we process again
- * (bounded: NVME_DBBUF_REREADS rounds per call).  An SQ that has
+ * (bounded: NVME_DBBUF_ROUNDS rounds per call).  An SQ that has
  * commands in the pool leaves its EventIdx behind, so the guest does
  * not ring at all: their completions run nvme__process, which reads the
  * shadow tail.  A CQ's EventIdx normally says size - 1, which no head

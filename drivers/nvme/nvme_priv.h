@@ -28,7 +28,7 @@
 #define NVME_WINDOW      4          /* block requests in flight per command */
 #define NVME_DSM_RANGES  256
 #define NVME_ELPE        3          /* error log entries, 0's based */
-#define NVME_DBBUF_REREADS 16       /* EventIdx rounds per nvme__process */
+#define NVME_DBBUF_ROUNDS 64        /* shadow rounds per nvme__process */
 
 /* BAR0 layout. */
 #define NVME_REG_CAP     0x00

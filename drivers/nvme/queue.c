@@ -11,7 +11,7 @@
  * device) only asks for another round: calls never nest.  With shadow
  * doorbells (dbbuf.c) each round starts by reading the shadow tails and
  * heads, and ends, when idle, by writing the EventIdx buffer and
- * reading the shadow again: at most NVME_DBBUF_REREADS such rounds.
+ * reading the shadow again: at most NVME_DBBUF_ROUNDS rounds a call.
  *
  * A completion goes to its CQ if there is room, else waits on the CQ
  * (holding its pool slot) until the guest moves the head.  Interrupts
@@ -302,7 +302,7 @@ static unsigned int fetch_passes(pvr_nvme *n)
 
 void nvme__process(pvr_nvme *n)
 {
-    unsigned int fetched, rereads = 0;
+    unsigned int fetched, rounds = 0;
     bool again;
 
     if ( n->depth )
@@ -321,17 +321,19 @@ void nvme__process(pvr_nvme *n)
         /*
          * Idle: tell the guest through the EventIdx buffer where we
          * stopped, then look again at what it wrote meanwhile (dbbuf.c).
-         * A guest that keeps moving its shadow tails has this bounded
-         * number of rounds per call.
          */
         if ( !again && n->dbbuf.on && nvme__alive(n) )
+            again = nvme__dbbuf_publish(n);
+        /*
+         * Shadow tails can move while we run: a guest that keeps them
+         * moving gets this many rounds per call.
+         */
+        if ( again && n->dbbuf.on && ++rounds >= NVME_DBBUF_ROUNDS )
         {
-            if ( rereads++ < NVME_DBBUF_REREADS )
-                again = nvme__dbbuf_publish(n);
-            else
-                PVR_LOG_GUEST(COMP, "shadow doorbells kept moving through "
-                              "%u rounds: the rest waits for the next "
-                              "doorbell or completion", NVME_DBBUF_REREADS);
+            PVR_LOG_GUEST(COMP, "shadow doorbells kept moving through %u "
+                          "rounds: the rest waits for the next doorbell "
+                          "or completion", rounds);
+            break;
         }
     } while ( again && nvme__alive(n) );
     n->depth--;
