@@ -214,6 +214,8 @@ static const char *cq_read(pvr_nvme *n, uint16_t qid)
 
     if ( shadow_load(n, 2 * qid + 1, &v) )
         return "shadow doorbell page not readable";
+    if ( v == n->cq[qid].head )
+        return NULL;                    /* nothing new, nothing to check */
     return nvme__cq_head(n, &n->cq[qid], v);
 }
 
