@@ -84,7 +84,7 @@ EOF
 # bench_create EXTRA: the guest, paused, with the PV disk and EXTRA lines.
 bench_create() {
     local cfg
-    cfg=$(GUEST_INITRD=$PVR_RUN/bench-initrd.img GUEST_CFG_EXTRA="disk = [ 'format=raw,vdev=xvdb,access=rw,backendtype=phy,target=$(cat "$PVR_OUT/pv.loop")' ]$1" \
+    cfg=$(GUEST_PV=1 GUEST_INITRD=$PVR_RUN/bench-initrd.img GUEST_CFG_EXTRA="disk = [ 'format=raw,vdev=xvdb,access=rw,backendtype=phy,target=$(cat "$PVR_OUT/pv.loop")' ]$1" \
         linux_guest_cfg "$NAME" bench) || fail "no guest config"
     guest_create_paused "$cfg"
 }

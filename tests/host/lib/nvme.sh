@@ -173,8 +173,11 @@ nvme_check_result() {
 # power off and for the dom0 pvdomaind (daemon "pvdomaind") to follow.
 nvme_guest_finish() {
     xl dmesg | grep "(d$1)" > "$PVR_OUT/guest.log"
-    grep -q "Test result:" "$PVR_OUT/guest.log" ||
+    grep -q "Test result:" "$PVR_OUT/guest.log" || {
+        guest_crash_report "$1" > "$PVR_OUT/guest-crash.txt"
+        head -n 1 "$PVR_OUT/guest-crash.txt"
         fail "no Test result line: $(tail -n 1 "$PVR_OUT/guest.log")"
+    }
     guest_wait_gone 120 "$1" || fail "guest did not power off"
     wait_for 60 "pvdomaind to exit after the guest" \
         test -e "$PVR_RUN/pvdomaind.rc" || fail "pvdomaind still running"
