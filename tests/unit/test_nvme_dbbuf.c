@@ -84,6 +84,16 @@ static void round_trip(struct env *e, uint16_t qid, uint64_t lba,
     CHECK_EQ(i, 4096);
 }
 
+/* Queue pair 1 of qsize entries, then shadow doorbells (Linux's order). */
+static void open_shadow(struct env *e, unsigned int blk_flags,
+                        uint16_t qsize)
+{
+    env_open(e, blk_flags, true);
+    REQUIRE(nvdrv_enable(&e->d, 16) == 0);
+    REQUIRE(nvdrv_create_pair(&e->d, 1, qsize) == 0);
+    CHECK_EQ(nvdrv_dbbuf(&e->d, 0, 0), 0);
+}
+
 static void test_config(void)
 {
     struct env e;
@@ -231,11 +241,8 @@ static void test_no_mmio(void)
     struct nvcqe c;
     bool seen[8] = { false };
 
-    env_open(&e, PVR_BLK_MEM_DEFER, true);
-    REQUIRE(nvdrv_enable(&e.d, 16) == 0);
-    REQUIRE(nvdrv_create_pair(&e.d, 1, 64) == 0);
-    REQUIRE(nvdrv_create_pair(&e.d, 2, 64) == 0);
-    CHECK_EQ(nvdrv_dbbuf(&e.d, 0, 0), 0);
+    open_shadow(&e, PVR_BLK_MEM_DEFER, 64);
+    REQUIRE(nvdrv_create_pair(&e.d, 2, 64) == 0);   /* after: shadow too */
     page = nvdrv_alloc(&e.d, 8);
     nvdrv_rw(sqe, false, 0, 8, page, 0);
     before = e.d.mmio_doorbells;
@@ -312,6 +319,13 @@ static void race_hook(void *opaque, uint16_t qid)
                      __ATOMIC_RELEASE);
 }
 
+static void race_arm(struct env *e, struct race *r)
+{
+    r->page = nvdrv_alloc(&e->d, 1);
+    e->n->dbbuf.race_hook = race_hook;
+    e->n->dbbuf.race_opaque = r;
+}
+
 static void test_lost_wakeup(void)
 {
     struct env e;
@@ -321,13 +335,8 @@ static void test_lost_wakeup(void)
     unsigned int got = 0;
     unsigned long rings;
 
-    env_open(&e, 0, true);
-    REQUIRE(nvdrv_enable(&e.d, 16) == 0);
-    REQUIRE(nvdrv_create_pair(&e.d, 1, 16) == 0);
-    CHECK_EQ(nvdrv_dbbuf(&e.d, 0, 0), 0);
-    r.page = nvdrv_alloc(&e.d, 1);
-    e.n->dbbuf.race_hook = race_hook;
-    e.n->dbbuf.race_opaque = &r;
+    open_shadow(&e, 0, 16);
+    race_arm(&e, &r);
     rings = e.d.mmio_doorbells;
     /* EventIdx 0 (a new queue): 0 -> 1 rings; the hook adds 1 -> 2. */
     nvdrv_rw(sqe, false, 8, 8, r.page, 0);
@@ -359,13 +368,8 @@ static void test_bounded(void)
     struct nvcqe c;
     unsigned int got = 0, added;
 
-    env_open(&e, 0, true);
-    REQUIRE(nvdrv_enable(&e.d, 16) == 0);
-    REQUIRE(nvdrv_create_pair(&e.d, 1, 64) == 0);
-    CHECK_EQ(nvdrv_dbbuf(&e.d, 0, 0), 0);
-    r.page = nvdrv_alloc(&e.d, 1);
-    e.n->dbbuf.race_hook = race_hook;
-    e.n->dbbuf.race_opaque = &r;
+    open_shadow(&e, 0, 64);
+    race_arm(&e, &r);
     nvdrv_rw(sqe, false, 8, 8, r.page, 0);
     nvdrv_submit(&e.d, 1, sqe);
     e.n->dbbuf.race_hook = NULL;
@@ -395,10 +399,7 @@ static void test_cq_full(void)
     unsigned int i, got = 0;
     unsigned long rings;
 
-    env_open(&e, 0, true);
-    REQUIRE(nvdrv_enable(&e.d, 16) == 0);
-    REQUIRE(nvdrv_create_pair(&e.d, 1, 4) == 0);
-    CHECK_EQ(nvdrv_dbbuf(&e.d, 0, 0), 0);
+    open_shadow(&e, 0, 4);
     page = nvdrv_alloc(&e.d, 1);
     for ( i = 0; i < 6; i++ )
     {
@@ -433,10 +434,7 @@ static void test_hostile(void)
     uint64_t page;
     uint32_t sqe[16];
 
-    env_open(&e, 0, true);
-    REQUIRE(nvdrv_enable(&e.d, 16) == 0);
-    REQUIRE(nvdrv_create_pair(&e.d, 1, 16) == 0);
-    CHECK_EQ(nvdrv_dbbuf(&e.d, 0, 0), 0);
+    open_shadow(&e, 0, 16);
     page = nvdrv_alloc(&e.d, 1);
     round_trip(&e, 1, 0, page, 1);
     /* A shadow tail beyond the queue, seen at the next processing. */
