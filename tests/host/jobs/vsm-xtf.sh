@@ -26,6 +26,12 @@
 # viridian set only must see Xen exactly as before the patches:
 # HvCallEnablePartitionVtl is an invalid hypercall code and CPUID offers
 # no VSM privilege (SKIP "no VSM" is the expected end there).
+# Run 3 (vsm-pvd, patched Xen only): the same guest as run 1 with the
+# real paravisor's policy instead of the test double's: pvdomaind --vsm
+# (dom0 mode, its VTL engine pvdomain/vtl, 2 reps a request as the
+# responder does) answers the channel, and must pass every check of the
+# guest; from pvdomaind's log, the engine answered exactly the calls the
+# guest counted (its decision lines, and its summary's count).
 #
 # The run steps keep the consoles and logs; the steps after them read
 # those, so each failure is reported under the name of what it checks.
@@ -104,6 +110,27 @@ vsm_plain_run() {
     vsm_finish vsm-plain
 }
 
+vsm_pvd_run() {
+    local domid
+    [ "$(cat "$PVR_OUT/vsm-xtf.setup.rc" 2>/dev/null)" = 0 ] ||
+        skip "needs the patched Xen (run 1 did not get HVMPV_vsm)"
+    require_bin pvdomaind
+    rm -f "$PVR_OUT"/vsm-pvd.* "$PVR_OUT"/pvdomaind-vsm.log
+    vsm_boot vsm-pvd --vsm
+    domid=$(cat "$PVR_OUT/vsm-pvd.domid")
+    guest_unpause vsm-pvd || fail "xl unpause failed"
+    guest_dmesg_wait 400 "$domid" "vsm: waiting for the paravisor" ||
+        fail "the guest never asked for the paravisor"
+    daemon_start pvdomaind-vsm "$PVR_BIN/pvdomaind" --domid "$domid" \
+        --vsm --vsm-reps 2 || fail "pvdomaind --vsm did not start"
+    guest_dmesg_wait 400 "$domid" "vsm: release the paravisor" ||
+        fail "the guest never asked to release the paravisor;" \
+            "pvdomaind: $(pvr_last_line "$PVR_OUT/pvdomaind-vsm.log")"
+    daemon_stop pvdomaind-vsm 60
+    echo "$?" > "$PVR_OUT/pvdomaind-vsm.rc"
+    vsm_finish vsm-pvd
+}
+
 vsm_cleanup() {
     daemons_stop_all
     guests_destroy_all
@@ -167,46 +194,55 @@ check_bench() {
         "$(ratio "$(bench_field "$log" vsm-vtl-roundtrip p99)" "$n99")" ""
 }
 
+# check_continued LOG WHO: the requests that reached WHO include Xen's
+# continuations (0x0C from VTL1 re-sent from rep starts 2 and 4, and from
+# 3; 0x50 from rep start 1 after Xen answered VsmCodePageOffsets itself,
+# the guest's own call from rep start 1 being the other such line),
+# VTL1's 0x0C of prot_page, and a fast 0x0D for self (input 0, R8 in
+# data).
+check_continued() {
+    local cont
+    for cont in "0x000c reps 5 start 2" "0x000c reps 5 start 4" \
+        "0x000c reps 5 start 3"; do
+        grep -q ": hypercall $cont vtl 1 " "$1" ||
+            fail "no continued request \"$cont\" at $2"
+    done
+    [ "$(grep -c ": hypercall 0x0050 reps 2 start 1 " "$1")" = 2 ] ||
+        fail "0x50 not continued after Xen's VsmCodePageOffsets at $2"
+    grep -q ": hypercall 0x000c reps 1 start 0 vtl 1 .*-> status 0x0000 reps 1" \
+        "$1" || fail "no 0x0C from VTL1 answered by $2"
+    grep -q ": hypercall 0x000d reps 0 start 0 vtl 0 fast 1 32bit 1 in 0x0 out 0x2 " \
+        "$1" || fail "no fast 0x0D with input 0 (self) at $2"
+    echo "continued requests, VTL1's 0x0C and the fast 0x0D seen at $2"
+}
+
 # The responder answered exactly the calls the guest counted, all well
 # formed, and exited cleanly when stopped.
 check_responder() {
-    local want got
-    file_has "$PVR_OUT/vsm-responder.log" "ready: server"
+    local log=$PVR_OUT/vsm-responder.log want got ro gfn
+    file_has "$log" "ready: server"
     want=$(sed -n 's/.*vsm: paired: \([0-9]*\) calls answered.*/\1/p' \
         "$PVR_OUT/vsm-xtf.log")
-    got=$(grep -c ": hypercall 0x" "$PVR_OUT/vsm-responder.log")
+    got=$(grep -c ": hypercall 0x" "$log")
     echo "guest counted ${want:-?} forwarded calls, the responder $got"
     [ -n "$want" ] && [ "$want" -gt 0 ] && [ "$want" = "$got" ] ||
         fail "forwarded calls: guest ${want:-none}, responder $got"
-    file_has "$PVR_OUT/vsm-responder.log" "summary: $got requests, 0 bad"
-    # Continuations: Xen re-sent 0x0C from rep starts 2 and 4 and from 3,
-    # and 0x50 from rep start 1 after answering VsmCodePageOffsets itself
-    # (the guest's own call from rep start 1 is the other such line).
-    for cont in "0x000c reps 3 start 2" "0x000c reps 5 start 2" \
-        "0x000c reps 5 start 4" "0x000c reps 5 start 3"; do
-        grep -q ": hypercall $cont " "$PVR_OUT/vsm-responder.log" ||
-            fail "no continued request \"$cont\" at the responder"
-    done
-    [ "$(grep -c ": hypercall 0x0050 reps 2 start 1 " \
-        "$PVR_OUT/vsm-responder.log")" = 2 ] ||
-        fail "0x50 not continued after Xen's VsmCodePageOffsets"
-    echo "continued requests seen at the responder"
+    file_has "$log" "summary: $got requests, 0 bad"
+    check_continued "$log" "the responder"
+    grep -q ": hypercall 0x000c reps 3 start 2 " "$log" ||
+        fail "no continued request \"0x000c reps 3 start 2\" at the responder"
     # The views: made at 0x0D; VTL1's 0x0C (source VTL 1 in the request)
-    # made prot_page read-only (access 1) in VTL0's view, then rwx (7).
-    grep -E ": views: VTL0 [0-9]+, VTL1 [0-9]+" \
-        "$PVR_OUT/vsm-responder.log" || fail "the responder made no views"
-    grep -q ": hypercall 0x000c reps 1 start 0 vtl 1 " \
-        "$PVR_OUT/vsm-responder.log" || fail "no 0x0C from VTL1"
-    grep -E ": VTL0 view [0-9]+ gfn 0x[0-9a-f]+: access (1|7)$" \
-        "$PVR_OUT/vsm-responder.log" | tr '\n' ' '
-    echo
-    [ "$(grep -E -c ": VTL0 view [0-9]+ gfn 0x[0-9a-f]+: access (1|7)$" \
-        "$PVR_OUT/vsm-responder.log")" = 2 ] ||
-        fail "prot_page not made read-only and back in VTL0's view"
-    # A fast 0x0D for self reaches the paravisor with input 0, R8 in data.
-    grep -q ": hypercall 0x000d reps 0 start 0 vtl 0 fast 1 32bit 1 in 0x0 out 0x2 " \
-        "$PVR_OUT/vsm-responder.log" ||
-        fail "no fast 0x0D with input 0 (self) at the responder"
+    # made prot_page read-only (access 1) in VTL0's view, then rwx (7),
+    # as its rep calls made other pages before.
+    grep -E ": views: VTL0 [0-9]+, VTL1 [0-9]+" "$log" ||
+        fail "the responder made no views"
+    ro=$(grep -E ": VTL0 view [0-9]+ gfn 0x[0-9a-f]+: access 1$" "$log")
+    echo "$ro"
+    [ "$(echo "$ro" | grep -c .)" = 1 ] ||
+        fail "prot_page not made read-only once in VTL0's view"
+    gfn=$(echo "$ro" | sed 's/.* gfn \(0x[0-9a-f]*\):.*/\1/')
+    grep -q -E ": VTL0 view [0-9]+ gfn $gfn: access 7$" "$log" ||
+        fail "prot_page ($gfn) not rwx again"
     [ "$(cat "$PVR_OUT/vsm-responder.rc")" = 0 ] ||
         fail "the responder exited with $(cat "$PVR_OUT/vsm-responder.rc")"
 }
@@ -219,6 +255,50 @@ check_result() {
     grep "Test result:" "$PVR_OUT/vsm-xtf.log"
     grep -q "Test result: SUCCESS" "$PVR_OUT/vsm-xtf.log" ||
         fail "$(grep -o 'Test result:.*' "$PVR_OUT/vsm-xtf.log")"
+}
+
+# The guest passed every phase against pvdomaind --vsm.
+check_pvd_guest() {
+    local log=$PVR_OUT/vsm-pvd.log
+    check_phase paired "paired: 0x0F again" "$log"
+    check_phase vtl "vsm: vtl: end" "$log"
+    check_phase bench "vsm: bench: 1000 samples each" "$log"
+    check_phase gone "vsm: gone: end" "$log"
+    grep "Test result:" "$log"
+    grep -q "Test result: SUCCESS" "$log" ||
+        fail "$(grep -o 'Test result:.*' "$log")"
+}
+
+# pvdomaind's engine, not the responder, answered: one decision line per
+# request the guest counted (or held back by the rate limit, which the
+# summary says), the summary's count the same, the continued requests,
+# the views made, and a clean exit.
+check_pvd_engine() {
+    local log=$PVR_OUT/pvdomaind-vsm.log domid want got held sum
+    domid=$(cat "$PVR_OUT/vsm-pvd.domid")
+    file_has "$log" "vsm: info: VTL engine for [0-9]* vCPUs, 2 reps a request"
+    file_has "$log" "VSM events: kinds 0-3"
+    file_has "$log" "vtl: info: VTL1 enabled: VTL0 view [0-9]*, VTL1 view [0-9]*"
+    want=$(sed -n 's/.*vsm: paired: \([0-9]*\) calls answered.*/\1/p' \
+        "$PVR_OUT/vsm-pvd.log")
+    got=$(grep -c "vsm: info: vp[0-9]*: hypercall 0x" "$log")
+    sum=$(sed -n 's/.*vsm: info: summary: \([0-9]*\) hypercalls.*/\1/p' "$log")
+    held=$(sed -n 's/.*; \([0-9]*\) lines held back$/\1/p' "$log")
+    echo "guest counted ${want:-?} forwarded calls; pvdomaind logged $got" \
+        "decisions, held back ${held:-?}, summary ${sum:-?}"
+    [ -n "$want" ] && [ "$want" -gt 0 ] ||
+        fail "the guest counted no forwarded calls"
+    [ "$sum" = "$want" ] ||
+        fail "forwarded calls: guest $want, pvdomaind's engine ${sum:-none}"
+    [ -n "$held" ] && [ $((got + held)) = "$want" ] ||
+        fail "decision lines: $got logged + ${held:-?} held back != $want"
+    file_has "$log" "summary: $want hypercalls .* 0 malformed, 0 port errors"
+    check_continued "$log" pvdomaind
+    ! grep -q "pvr-vsm-responder: d$domid[: ]" \
+        "$PVR_OUT/vsm-responder.log" 2>/dev/null ||
+        fail "the responder answered guest $domid"
+    [ "$(cat "$PVR_OUT/pvdomaind-vsm.rc")" = 0 ] ||
+        fail "pvdomaind exited with $(cat "$PVR_OUT/pvdomaind-vsm.rc")"
 }
 
 check_plain() {
@@ -239,4 +319,8 @@ step gone check_gone
 step guest-result check_result
 step --timeout 600 run-plain vsm_plain_run
 step unchanged check_plain
+step --timeout 900 run-pvdomaind vsm_pvd_run
+step xen-log-pvdomaind check_xen_log
+step guest-pvdomaind check_pvd_guest
+step engine check_pvd_engine
 step --always cleanup vsm_cleanup
