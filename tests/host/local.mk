@@ -43,7 +43,7 @@ EXTRA_DIST += \
 	tests/host/jobs/nvme-linux.sh \
 	tests/host/jobs/pvxl-linux.sh \
 	tests/host/jobs/pvxl-pairs.sh \
-	tests/host/jobs-pending/pvxl-reboot.sh \
+	tests/host/jobs/pvxl-reboot.sh \
 	tests/host/jobs/pvxl-badcfg.sh \
 	tests/host/jobs/tpm-bench.sh \
 	tests/host/jobs/altp2m-xtf.sh \

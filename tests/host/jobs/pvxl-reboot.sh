@@ -14,11 +14,13 @@
 # left (domains, pairing nodes, pvxl list).
 
 NAME=pvxl-reboot
+MONLOG=/var/log/pvdomain/$NAME.log
 
 reboot_run() {
-    local g p g2='' p2='' i t0 t1 ready=''
+    local g p g2 p2 t0 t1
     require_pvxl
     require_guest tpm/test-hvm32-tpm-reboot
+    rm -f "$MONLOG"         # pvxl appends: a retry must not see our lines
     pair_create_xtf "$NAME" "$PVR_GUEST/tpm/test-hvm32-tpm-reboot" \
         's/^on_reboot = .*/on_reboot = "restart"/'
     grep -q '^on_reboot = "restart"$' "$PVR_OUT/$NAME.cfg" ||
@@ -30,24 +32,18 @@ reboot_run() {
     t0=$(pvr_uptime_cs)
     xl dmesg | grep "(d$g)" > "$PVR_OUT/guest-boot1.log"
 
-    # The rebuilt pair: a new guest of the same name, paired and ready.
-    for i in $(seq 1 600); do
-        g2=$(guest_domid "$NAME" 2>/dev/null) || g2=
-        if [ -n "$g2" ] && [ "$g2" != "$g" ]; then
-            p2=$(xenstore-read "/local/domain/$g2/paravisor/domid" \
-                 2>/dev/null) || p2=
-            if [ -n "$p2" ] &&
-                [ "$(xenstore-read "/local/domain/$p2/paravisor/state" \
-                     2>/dev/null)" = ready ]; then
-                ready=1
-                break
-            fi
-        fi
-        sleep 1
-    done
-    [ -n "$ready" ] ||
-        fail "no rebuilt pair ready within 600 s (guest '${g2:-none}'," \
-             "paravisor '${p2:-none}')"
+    # The rebuilt pair, as the monitor names it once pvxl's create has
+    # seen it ready and unpaused the guest.  Its log, not xl list: the
+    # rebuilt guest may finish and power off within a second of that.
+    log_wait 600 "$MONLOG" "pair $NAME restarted: guest [0-9]+, paravisor" ||
+        fail "no rebuilt pair within 600 s:" \
+            "$(tail -n 1 "$MONLOG" 2>/dev/null)"
+    set -- $(sed -n "s/.*pair $NAME restarted: guest \([0-9]*\), paravisor \([0-9]*\),.*/\1 \2/p" \
+        "$MONLOG" | head -n 1)
+    g2=$1 p2=$2
+    [ -n "$g2" ] && [ -n "$p2" ] && [ "$g2" != "$g" ] ||
+        fail "the monitor's restart line names guest '${g2:-none}'," \
+            "paravisor '${p2:-none}'"
     t1=$(pvr_uptime_cs)
     echo "$g2 $p2" > "$PVR_OUT/domids2"
     echo "$(( (t1 - t0) * 10 ))" > "$PVR_OUT/restart-ms"
