@@ -41,6 +41,7 @@ struct pvr_config {
     const char *nvme;           /* NULL: no NVMe controller; else the
                                    backing store (pvr_blk_backing_open) */
     uint32_t nvme_sbdf;         /* its PCI function, PVR_PCI_SBDF() */
+    bool nvme_mmio_doorbells;   /* offer no shadow doorbells */
     bool vsm;                   /* serve the VSM channel (vsm.c) */
     unsigned int vsm_reps;      /* reps a request; 0: the engine's default */
 };

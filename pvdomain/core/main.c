@@ -55,6 +55,9 @@ PVR_NVME_DEFAULT_SLOT ");\n"
 "                     bus 0, device 2 to 31: QEMU's i440fx holds 00:00.0\n"
 "                     and 00:01.x, then VGA and the Xen platform device\n"
 "                     take 00:02.0 and 00:03.0 (00:02.0 without VGA)\n"
+"  --nvme-mmio-doorbells  offer no shadow doorbells (Doorbell Buffer\n"
+"                     Config), so the guest rings every doorbell through\n"
+"                     MMIO: an exit each; for comparisons\n"
 "  --vsm              answer the guest's VSM policy channel with the VTL\n"
 "                     engine (virtual trust levels: EnablePartitionVtl,\n"
 "                     EnableVpVtl, ModifyVtlProtectionMask, the VSM\n"
@@ -100,7 +103,8 @@ static int parse_domid(const char *s, uint32_t *out)
 enum {
     OPT_DOMID = 256, OPT_TPM_STATE, OPT_TPM_RESUME, OPT_BACKEND,
     OPT_CONTROL, OPT_RUNAS, OPT_LOG_LEVEL, OPT_HELP, OPT_VERSION,
-    OPT_XS_CONFIG, OPT_NVME, OPT_NVME_SLOT, OPT_VSM, OPT_VSM_REPS,
+    OPT_XS_CONFIG, OPT_NVME, OPT_NVME_SLOT, OPT_NVME_MMIO_DB, OPT_VSM,
+    OPT_VSM_REPS,
 };
 
 static const struct option options[] = {
@@ -110,6 +114,7 @@ static const struct option options[] = {
     { "xenstore-config", no_argument, NULL, OPT_XS_CONFIG },
     { "nvme", required_argument, NULL, OPT_NVME },
     { "nvme-slot", required_argument, NULL, OPT_NVME_SLOT },
+    { "nvme-mmio-doorbells", no_argument, NULL, OPT_NVME_MMIO_DB },
     { "vsm", no_argument, NULL, OPT_VSM },
     { "vsm-reps", required_argument, NULL, OPT_VSM_REPS },
     { "backend", required_argument, NULL, OPT_BACKEND },
@@ -166,6 +171,9 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
                                  "e.g. " PVR_NVME_DEFAULT_SLOT);
             have_slot = true;
             break;
+        case OPT_NVME_MMIO_DB:
+            cfg->nvme_mmio_doorbells = true;
+            break;
         case OPT_VSM:
             cfg->vsm = true;
             break;
@@ -208,6 +216,9 @@ static int parse_args(int argc, char **argv, struct pvr_config *cfg)
     if ( have_slot && !cfg->nvme )
         return bad_usage("--nvme-slot", "place an NVMe controller: add "
                          "--nvme STORE");
+    if ( cfg->nvme_mmio_doorbells && !cfg->nvme )
+        return bad_usage("--nvme-mmio-doorbells", "tunes the NVMe "
+                         "controller: add --nvme STORE");
     if ( !have_slot )
         pvr_config_nvme_slot(PVR_NVME_DEFAULT_SLOT, &cfg->nvme_sbdf);
     if ( cfg->vsm_reps && !cfg->vsm )

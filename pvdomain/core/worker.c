@@ -184,6 +184,7 @@ static int nvme_setup(struct worker *w)
     const struct pvr_config *cfg = w->cfg;
     struct pvr_nvme_config ncfg = {
         .port = w->port, .domid = cfg->domid, .sbdf = cfg->nvme_sbdf,
+        .no_shadow_doorbells = cfg->nvme_mmio_doorbells,
     };
     struct pvr_blk_info bi;
     uint32_t devid;
@@ -239,14 +240,17 @@ static void nvme_log_stats(const struct worker *w)
              (unsigned long long)mc.evictions,
              (unsigned long long)mc.invalidations);
     pvr_info(COMP, "nvme: admin %llu io %llu errors %llu msis %llu "
-             "intx %llu fatal %llu resets %llu bar-moves %llu bar0 %#llx",
+             "intx %llu fatal %llu resets %llu bar-moves %llu bar0 %#llx "
+             "doorbells %llu shadow-doorbells %s",
              (unsigned long long)st.admin_cmds,
              (unsigned long long)st.io_cmds,
              (unsigned long long)st.errors, (unsigned long long)st.msis,
              (unsigned long long)st.intx_raised,
              (unsigned long long)st.fatal, (unsigned long long)st.resets,
              (unsigned long long)st.bar_moves,
-             (unsigned long long)pvr_nvme_bar0(w->nvme));
+             (unsigned long long)pvr_nvme_bar0(w->nvme),
+             (unsigned long long)st.doorbells,
+             st.dbbuf_configs ? "used" : "unused");
 }
 
 static int setup(struct worker *w)

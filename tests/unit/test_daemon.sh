@@ -52,6 +52,9 @@ check "--xenstore-config outside a domain exits 1" test $? -eq 1
 check "... and says why" grep -q "this domain's id" "$d/out"
 
 # --vsm: options that make no sense together name the option.
+"$builddir/pvdomaind" --domid 3 --nvme-mmio-doorbells >"$d/out" 2>&1
+check "--nvme-mmio-doorbells without --nvme exits 2" test $? -eq 2
+check "... and names it" grep -q -- '--nvme-mmio-doorbells: tunes the NVMe controller: add --nvme STORE' "$d/out"
 "$builddir/pvdomaind" --domid 3 --vsm-reps 2 >"$d/out" 2>&1
 check "--vsm-reps without --vsm exits 2" test $? -eq 2
 check "... and names it" grep -q -- '--vsm-reps: tunes the VTL engine: add --vsm' "$d/out"
