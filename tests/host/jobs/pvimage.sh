@@ -63,10 +63,6 @@ _pvimage_pid_gone() {
     ! kill -0 "$1" 2>/dev/null
 }
 
-_pvimage_state() {
-    xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'
-}
-
 # pvimage_start NAME MEMORY [SETUP]: create NAME paused, run SETUP DOMID
 # if given (a function: xenstore nodes, set_target), read its console into
 # $PVR_OUT/NAME.console.log from the first byte, and unpause it.  Sets
@@ -111,7 +107,7 @@ pvimage_start() {
 # 3 s in flight 71.
 _pvimage_stopped() {
     local i
-    case "$(_pvimage_state "$1")" in
+    case "$(guest_state "$1")" in
     *c*) echo crashed ;;
     *s*) for i in $(seq 1 60); do
             sleep 1

@@ -36,11 +36,17 @@ xl_dmesg_wait() {
     wait_for "$1" "xl dmesg line /$2/" _pvr_xl_dmesg_has "$2"
 }
 
+# guest_state DOMID|NAME: the domain's state as xl list shows it
+# (r, b, p, s, c, d and dashes); nothing if there is no such domain.
+guest_state() {
+    xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }'
+}
+
 # _pvr_domain_gone DOMID: true when domain DOMID no longer runs: it is
 # destroyed, or has crashed, shut down or is dying (xl list state c, s, d).
 _pvr_domain_gone() {
     local state
-    state=$(xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    state=$(guest_state "$1")
     [ -z "$state" ] && return 0
     case "$state" in
     *c*|*s*|*d*) return 0 ;;
@@ -114,7 +120,7 @@ guest_vcpu_snapshot() {
 # one.  Prints nothing for a domain that did not crash.
 guest_crash_report() {
     local state
-    state=$(xl list "$1" 2>/dev/null | awk 'NR == 2 { print $5 }')
+    state=$(guest_state "$1")
     case "$state" in
     *c*)
         echo "domain $1 crashed (xl list state $state)"
