@@ -10,7 +10,8 @@
 # unmounts.  Boot 2 (a new guest, a new pvdomaind, the same image)
 # mounts it and checks the sums.  Then dom0 reads the files out of the
 # image file (a read-only loop mount) and checks the same sums: nothing
-# was lost between the guest's page cache and the backing file.
+# was lost between the guest's page cache and the backing file.  In both
+# boots Linux's driver must have taken the shadow doorbells.
 #
 # The run steps keep the consoles and pvdomaind's logs; the checks after
 # them read those.
@@ -79,6 +80,21 @@ check_interrupts() {
     [ "${msis:-0}" -gt 0 ] || fail "Linux's driver took no MSI-X message"
 }
 
+# Linux's driver took the shadow doorbell buffer (Doorbell Buffer
+# Config) in both boots, so most doorbells never reached MMIO.
+check_shadow_doorbells() {
+    local n line
+    for n in 1 2; do
+        line=$(grep "nvme: admin .* doorbells" "$PVR_OUT/pvdomaind-$n.log") ||
+            fail "boot $n: no nvme stats line in pvdomaind's exit log"
+        echo "boot $n: ${line##*: nvme: }"
+        case "$line" in
+        *"shadow-doorbells used"*) ;;
+        *) fail "boot $n: Linux did not take the shadow doorbells" ;;
+        esac
+    done
+}
+
 check_guest_sums() {
     file_has "$PVR_OUT/console-1.log" "pvr-guest: nvme write phase: ok"
     file_has "$PVR_OUT/console-2.log" "pvr-guest: nvme verify phase: ok"
@@ -123,6 +139,7 @@ step --timeout 1200 boot1-write write_run
 step --timeout 1200 boot2-verify verify_run
 step device-found check_device
 step msix-delivered check_interrupts
+step shadow-doorbells check_shadow_doorbells
 step guest-checksums check_guest_sums
 step dom0-checksums check_dom0_sums
 step pvdomaind-lifecycle check_daemons
