@@ -41,10 +41,25 @@ static uint16_t blk_status(const struct nvme_cmd *c)
     return NVME_SC_INTERNAL;
 }
 
+/* A successful read's or write's phases into the stats. */
+static void account(pvr_nvme *n, struct nvme_cmd *c)
+{
+    struct pvr_nvme_times *t = c->op == PVR_BLK_READ ? &n->stats.reads
+                                                     : &n->stats.writes;
+
+    t->n++;
+    t->prep_ns += c->t_issue - c->t_fetch;
+    t->device_ns += c->t_done - c->t_issue;
+    t->finish_ns += nvme__now_ns() - c->t_done;
+}
+
 static void finish(pvr_nvme *n, struct nvme_cmd *c)
 {
     uint16_t st = NVME_SC_SUCCESS;
+    bool timed = !c->zeroes && !c->flush_after &&
+                 (c->op == PVR_BLK_READ || c->op == PVR_BLK_WRITE);
 
+    c->t_done = nvme__now_ns();
     if ( c->blk_err )
         st = blk_status(c);
     else if ( c->op == PVR_BLK_READ )
@@ -59,6 +74,8 @@ static void finish(pvr_nvme *n, struct nvme_cmd *c)
         return;
     }
     c->status = st;
+    if ( timed && st == NVME_SC_SUCCESS )
+        account(n, c);
     nvme__complete(n, c);
 }
 
@@ -208,6 +225,7 @@ static uint16_t rw(pvr_nvme *n, struct nvme_cmd *c, bool write)
         return st;
     c->op = write ? PVR_BLK_WRITE : PVR_BLK_READ;
     c->flush_after = write && (c->dw[12] & FUA) && n->info.flush;
+    c->t_issue = nvme__now_ns();
     issue(n, c);
     return NVME_PENDING;
 }

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "drivers/nvme/nvme_priv.h"
@@ -145,6 +146,14 @@ uint64_t pvr_nvme_bar0(const pvr_nvme *n)
 uint32_t pvr_nvme_csts(const pvr_nvme *n)
 {
     return n->csts;
+}
+
+uint64_t nvme__now_ns(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 struct nvme_cmd *nvme__cmd_alloc(pvr_nvme *n)

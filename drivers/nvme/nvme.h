@@ -92,6 +92,17 @@ struct pvr_nvme_stats {
     uint64_t held;              /* commands held now (a gauge) */
     uint64_t doorbells;         /* MMIO doorbell writes */
     uint64_t dbbuf_configs;     /* Doorbell Buffer Configs accepted */
+    /*
+     * Where a read's or write's time goes, summed over those that
+     * succeeded (FUA writes left out: their flush is a second device
+     * phase), in ns of CLOCK_MONOTONIC: prep from the fetch to the
+     * first block request (PRP walk, bounce buffer, a write's copy from
+     * the guest), device until the last block request is back, finish
+     * until its completion entry is written (a read's copy to the guest).
+     */
+    struct pvr_nvme_times {
+        uint64_t n, prep_ns, device_ns, finish_ns;
+    } reads, writes;
 };
 
 /*

@@ -110,6 +110,7 @@ struct nvme_cmd {
     unsigned int reqs_busy;         /* bitmap over req[] */
     int blk_err;
     pvr_blk_req req[NVME_WINDOW];
+    uint64_t t_fetch, t_issue, t_done; /* ns, for pvr_nvme_times */
 };
 
 struct nvme_sq {
@@ -210,6 +211,7 @@ struct pvr_nvme {
 };
 
 /* nvme.c */
+uint64_t nvme__now_ns(void);
 struct nvme_cmd *nvme__cmd_alloc(pvr_nvme *n);
 void nvme__cmd_free(pvr_nvme *n, struct nvme_cmd *c);
 int nvme__bounce(struct nvme_cmd *c, uint32_t len);

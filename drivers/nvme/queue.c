@@ -253,6 +253,7 @@ static bool fetch_one(pvr_nvme *n, uint16_t qid)
     c->sqhd = sq->head;
     c->gen = n->gen;
     c->sq_gen = sq->gen;
+    c->t_fetch = nvme__now_ns();
     sq->held++;
     execute(n, c);
     return true;

@@ -225,6 +225,18 @@ static int nvme_setup(struct worker *w)
     return 0;
 }
 
+/* Mean phases of the reads or writes, in microseconds. */
+static void log_nvme_times(const char *what, const struct pvr_nvme_times *t)
+{
+    if ( !t->n )
+        return;
+    pvr_info(COMP, "nvme: %s %llu: mean us prep %llu device %llu finish "
+             "%llu", what, (unsigned long long)t->n,
+             (unsigned long long)(t->prep_ns / t->n / 1000),
+             (unsigned long long)(t->device_ns / t->n / 1000),
+             (unsigned long long)(t->finish_ns / t->n / 1000));
+}
+
 static void nvme_log_stats(const struct worker *w)
 {
     struct pvr_port_mapcache_stats mc;
@@ -251,6 +263,8 @@ static void nvme_log_stats(const struct worker *w)
              (unsigned long long)pvr_nvme_bar0(w->nvme),
              (unsigned long long)st.doorbells,
              st.dbbuf_configs ? "used" : "unused");
+    log_nvme_times("reads", &st.reads);
+    log_nvme_times("writes", &st.writes);
 }
 
 static int setup(struct worker *w)
