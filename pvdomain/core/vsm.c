@@ -178,7 +178,7 @@ void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d)
         return;
     pvr_vtl_stats(d->vtl, &s);
     pvr_info(COMP, "summary: %llu hypercalls (%llu failed, %llu continued), "
-             "%llu violations (%llu delivered, %llu retried, %llu crashed), "
+             "%llu violations (%llu delivered, %llu on a busy slot, %llu crashed), "
              "%llu register events, %llu malformed, %llu port errors; "
              "%lu lines held back",
              (unsigned long long)s.hypercalls,
@@ -186,7 +186,7 @@ void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d)
              (unsigned long long)s.continuations,
              (unsigned long long)s.violations,
              (unsigned long long)s.delivered,
-             (unsigned long long)s.busy_retries,
+             (unsigned long long)s.busy_slots,
              (unsigned long long)s.crashes,
              (unsigned long long)s.reg_events,
              (unsigned long long)s.bad_requests,

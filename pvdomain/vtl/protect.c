@@ -145,7 +145,8 @@ static void build_message(uint8_t *m, unsigned int vp,
     m[MI_EXEC_STATE] = 0;
     /*
      * Not in the channel: RIP, RFLAGS, CS, CPL, instruction bytes.  Left
-     * zero, as OpenVMM leaves gva and the bytes.  Cache type: WB [inf].
+     * zero here; Xen fills in all but the bytes when it enters VTL1
+     * (xen-patches 0018).  Cache type: WB [inf].
      */
     m[MI_CACHE_TYPE] = MEM_TYPE_WB;
     if ( req->access & PVR_VSM_GLA_VALID )
@@ -210,9 +211,17 @@ uint64_t vtl__violation(pvr_vtl *v, unsigned int vp,
         return crash(v, vp, gpa, "VTL1's SIMP page is not RAM");
     if ( busy != HVMSG_NONE )
     {
-        /* OpenVMM relies on VTL0 faulting again (vsm-in-xen.md 3.4). */
-        v->stats.busy_retries++;
-        return PVR_VSM_ACT_RETRY;
+        /*
+         * VTL1 has not taken its last message.  Retry would spin: VTL0
+         * faults again at once, and VTL1, which alone frees the slot,
+         * never runs.  Hyper-V queues the new message until VTL1's EOM;
+         * with no queue here, enter VTL1 with the slot as it is: VTL1
+         * handles the message it left, and when it returns VTL0 faults
+         * again and gets its own (OpenVMM too relies on VTL0 faulting
+         * again, vsm-in-xen.md 3.4).
+         */
+        v->stats.busy_slots++;
+        return PVR_VSM_ACT_ENTER_VTL1;
     }
     build_message(msg, vp, req, gpa);
     rc = pvr_port_guest_write(v->port, v->domid, slot, msg, sizeof(msg));

@@ -21,7 +21,8 @@
  *  - Get/SetVpRegisters serve the VSM registers.
  *  - A violation writes an HvX64MemoryInterceptMessage into VTL1's SIMP
  *    SINT0 slot (the SIMP address comes from kind 2 events) and answers
- *    "enter VTL1"; a busy slot answers "retry".
+ *    "enter VTL1"; with the slot still busy, "enter VTL1" without a new
+ *    message (VTL1 takes its old one, VTL0 faults again).
  *
  * Everything the guest supplies (and everything Xen relays) is hostile:
  * input and output blocks are copied once through pvr_port_guest_read /
@@ -62,7 +63,7 @@ struct pvr_vtl_stats {
     uint64_t pages_protected;       /* ModifyVtlProtectionMask reps done */
     uint64_t violations;            /* kind 1 requests */
     uint64_t delivered;             /* ... answered "enter VTL1" */
-    uint64_t busy_retries;          /* ... answered "retry": slot busy */
+    uint64_t busy_slots;            /* ... "enter VTL1", slot still busy */
     uint64_t crashes;               /* ... answered "crash" */
     uint64_t reg_events;            /* kind 2 requests */
     uint64_t bad_requests;          /* malformed by Xen (kind 3, fields) */
