@@ -64,14 +64,37 @@
  *          carries source VTL 1) and writes it, which the guest survives
  *          only if VTL1 runs in its own view; VTL0 reads VTL1's marker,
  *          VTL1 gives the page back, VTL0 writes it.
+ * violation  Only where the guest has the SynIC (HVMPV_synic, seen as
+ *          SINT polling in CPUID 0x40000003 EDX; the job gives it to the
+ *          run against pvdomaind --vsm, whose engine writes the intercept
+ *          message): VTL1 sets its SIMP (Xen tells the paravisor: a
+ *          register event) and its VP assist page, and takes W from
+ *          viol_wpage and X from viol_xpage for VTL0 (0x0C).  A VtlCall
+ *          then shows EntryReason 1 (VtlCall).  VTL0 writes viol_wpage:
+ *          Xen sends the violation to the paravisor, which posts a
+ *          GpaIntercept message in SINT0's slot of VTL1's SIMP, and Xen
+ *          enters VTL1 with EntryReason 2 (Interrupt); VTL1 finds the
+ *          message (the GPA, access type write, VTL0's RIP on the
+ *          faulting instruction, which Xen fills in), the old bytes still
+ *          in the page, reads and writes the page itself, gives W back,
+ *          clears the slot and returns; VTL0's write then lands.  The
+ *          same for a call into viol_xpage (access type execute).  Then
+ *          VTL1 leaves an old message in the slot: the write enters VTL1
+ *          with that message (a retry would spin: only VTL1 frees the
+ *          slot), VTL1 takes it and returns, and VTL0's write faults
+ *          again and is delivered.  Where the SynIC is absent the phase
+ *          says so and is skipped.
  * bench    1000 VtlCall + VtlReturn round trips and 1000 null Viridian
  *          hypercalls (HvCallFlushVirtualAddressSpace as a fast call,
- *          which Xen refuses at once with INVALID_PARAMETER), TSC cycles.
+ *          which Xen refuses at once with INVALID_PARAMETER), TSC cycles;
+ *          with the violation phase, VIOL_SAMPLES violation round trips
+ *          (VTL0's write to a page VTL1 protected again before each, to
+ *          VTL0's next instruction: delivery, VTL1's handler with its
+ *          0x0C giving W back, the write made again).
  * gone     After "vsm: release the paravisor" the job stops it; CPUID
  *          drops the privileges and the calls are ACCESS_DENIED again.
- * Not covered yet: the VP assist page's VTL control (entry reason,
- * RAX/RCX on return), a VTL0 write to a page VTL1 protected (a violation:
- * Xen has no kind 1 hook yet, so it would crash the guest), 64-bit
+ * Not covered yet: RAX/RCX restored from the VP assist page on a
+ * non-fast VtlReturn, the paravisor answering a violation "retry", 64-bit
  * callers, a second vCPU.
  */
 #include "guest.h"
@@ -86,6 +109,9 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define HV_CPUID_FEATURES   0x40000003u
 /* CPUID 0x40000003: EAX bit 2 AccessSynicRegs; EBX 16 AccessVsm, 17 VpRegs. */
 #define HV_EAX_SYNIC        (1u << 2)
+/* CPUID 0x40000003 EDX bit 17: SINT polling, which Xen offers with its
+ * SynIC (HVMPV_synic) only. */
+#define HV_EDX_SINT_POLLING (1u << 17)
 #define HV_EBX_VSM          (1u << 16)
 #define HV_EBX_VP_REGISTERS (1u << 17)
 
@@ -136,6 +162,34 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define HCALL_VMMCALL       5
 
 #define BENCH_SAMPLES       1000
+/* Each violation round trip costs two paravisor requests more (0x0C). */
+#define VIOL_SAMPLES        200
+
+#define HV_MSR_SIMP         0x40000083u
+#define HV_MSR_VP_ASSIST    0x40000073u
+#define HVMSG_GPA_INTERCEPT 0x80000001u
+/* HV_MESSAGE: header (type 0, payload size 4), then from 16 the
+ * HvX64MemoryInterceptMessage: access type +5, RIP +24, GPA +56. */
+#define MSG_PAYLOAD_SIZE    4
+#define MSG_ACCESS_TYPE     (16 + 5)
+#define MSG_RIP             (16 + 24)
+#define MSG_GPA             (16 + 56)
+#define MEMORY_INTERCEPT_SZ 0x50
+#define ACCESS_WRITE        1
+#define ACCESS_EXECUTE      2
+/* HV_VP_VTL_CONTROL.EntryReason, at 8 in the VP assist page. */
+#define VP_ASSIST_ENTRY     8
+#define ENTRY_VTL_CALL      1
+#define ENTRY_INTERRUPT     2
+/* MapFlags: VTL0 keeps R and X of viol_wpage, R and W of viol_xpage. */
+#define MAP_RX              0x5
+#define MAP_RW              0x3
+#define MAP_RWX             0x7
+#define VIOL_OLD            0x01d01d01u
+#define VIOL_NEW            0x0e110e11u
+#define XPAGE_RESULT        0x600d600du
+/* The GPA of a message VTL1 "did not take" (the busy-slot case). */
+#define STALE_GPA           0xdead000ull
 
 /* VTL1's registers, made different from VTL0's where the test can see. */
 #define VTL1_IDT_LIMIT      0x3f            /* 8 vectors: #UD included */
@@ -246,6 +300,33 @@ asm ( ".pushsection .text\n"
 
 void vtl1_entry(void);
 void vsm_ud(void);
+
+/*
+ * viol_write: VTL0's write of viol_value to viol_wpage[0] at the global
+ * label viol_write_insn, through EBX and EDI: VTL1 keeps those (its entry
+ * code and its C hook do), while EAX and EDX are its call sequence's, so
+ * the write made again after VTL1 returns stores the same value.
+ */
+asm ( ".pushsection .text\n"
+      ".global viol_write\n"
+      "viol_write:\n\t"
+      "push %ebx\n\t"
+      "push %edi\n\t"
+      "mov viol_value, %ebx\n\t"
+      "mov $viol_wpage, %edi\n"
+      ".global viol_write_insn\n"
+      "viol_write_insn:\n\t"
+      "mov %ebx, (%edi)\n\t"
+      "pop %edi\n\t"
+      "pop %ebx\n\t"
+      "ret\n"
+      ".popsection\n" );
+
+void viol_write(void);
+extern const uint8_t viol_write_insn[];
+uint32_t viol_value;
+volatile uint32_t viol_wpage[1024] __attribute__((aligned(4096)));
+uint8_t viol_xpage[4096] __attribute__((aligned(4096)));
 
 static uint8_t hv_page[4096] __attribute__((aligned(4096)));
 static uint64_t s_null[BENCH_SAMPLES], s_vtl[BENCH_SAMPLES];
@@ -373,6 +454,15 @@ static bool vsm_offered(void)
     return (b & HV_EBX_VSM) != 0;
 }
 
+/* The SynIC of HVMPV_synic (which offers AccessSynicRegs by itself). */
+static bool synic_given(void)
+{
+    uint32_t a, b, c, d;
+
+    cpuid(HV_CPUID_FEATURES, &a, &b, &c, &d);
+    return (d & HV_EDX_SINT_POLLING) != 0;
+}
+
 static void expect_privileges(const char *phase, bool on)
 {
     uint32_t a, b;
@@ -381,7 +471,8 @@ static void expect_privileges(const char *phase, bool on)
     privileges(&a, &b);
     bits = (b & (HV_EBX_VSM | HV_EBX_VP_REGISTERS)) |
            (a & HV_EAX_SYNIC ? 1u : 0u);
-    if ( bits == (on ? HV_EBX_VSM | HV_EBX_VP_REGISTERS | 1u : 0u) )
+    if ( bits == (on ? HV_EBX_VSM | HV_EBX_VP_REGISTERS | 1u :
+                  synic_given() ? 1u : 0u) )
         printk("vsm: %s: CPUID 0x40000003 eax 0x%x ebx 0x%x: VSM privileges "
                "%s: ok\n", phase, a, b, on ? "offered" : "absent");
     else
@@ -756,14 +847,20 @@ static void expect_stub(const char *what, unsigned int offset)
  * Run in VTL1 (vtl1_hook): HvCallModifyVtlProtectionMask of prot_page for
  * VTL0 with MAP_FLAGS (HV_INPUT_VTL "current": VTL1's protections).
  */
-static void vtl1_protect(uint32_t map_flags)
+static struct hv_result vtl1_protect_page(const volatile void *page,
+                                          uint32_t map_flags)
 {
-    uint64_t gfn = (uintptr_t)prot_page >> 12;
+    uint64_t gfn = (uintptr_t)page >> 12;
 
     set_protect(map_flags, 0);
     memcpy(in_page + 16, &gfn, sizeof(gfn));
-    vtl1_result = hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
-                          (uintptr_t)in_page, 0);
+    return hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
+                   (uintptr_t)in_page, 0);
+}
+
+static void vtl1_protect(uint32_t map_flags)
+{
+    vtl1_result = vtl1_protect_page(prot_page, map_flags);
 }
 
 /*
@@ -950,6 +1047,259 @@ static void vtl_checks(void)
     printk("vsm: vtl: end\n");
 }
 
+/* ---- phase violation ---- */
+
+static uint8_t vtl1_simp[4096] __attribute__((aligned(4096)));
+static uint8_t vp_assist[4096] __attribute__((aligned(4096)));
+static uint64_t s_viol[VIOL_SAMPLES];
+static unsigned int viol_delivered;     /* VTL1's entries for violations */
+static unsigned int viol_busy;          /* ... that found its old message */
+static uint32_t busy_reason;
+
+/* What VTL1 saw and did on its last violation entry. */
+static struct {
+    uint32_t reason, type, size, access, old, readback;
+    uint64_t rip, gpa;
+    struct hv_result give_back;
+} seen;
+static struct hv_result vtl1_setup[3];
+static uint32_t vtl1_reason;
+
+/* Little-endian fields of pages Xen or the paravisor write behind us. */
+static uint64_t get_le(const volatile uint8_t *p, unsigned int n)
+{
+    uint64_t v = 0;
+
+    while ( n-- )
+        v = v << 8 | p[n];
+    return v;
+}
+
+static uint32_t get32(const volatile uint8_t *p)
+{
+    return get_le(p, 4);
+}
+
+static uint64_t get64(const volatile uint8_t *p)
+{
+    return get_le(p, 8);
+}
+
+/* VTL1: its SIMP and VP assist page, then W and X taken from VTL0. */
+static void vtl1_violation_setup(void)
+{
+    wrmsr(HV_MSR_SIMP, (uintptr_t)vtl1_simp | 1);
+    wrmsr(HV_MSR_VP_ASSIST, (uintptr_t)vp_assist | 1);
+    vtl1_setup[0] = vtl1_protect_page(viol_wpage, MAP_RX);
+    vtl1_setup[1] = vtl1_protect_page(viol_xpage, MAP_RW);
+}
+
+static void vtl1_read_reason(void)
+{
+    vtl1_reason = get32(vp_assist + VP_ASSIST_ENTRY);
+}
+
+/*
+ * VTL1, entered for a violation: read the message in SINT0's slot, look
+ * at the page (the write must not have landed), use it, give the right
+ * back, clear the slot.
+ */
+static void vtl1_on_violation(void)
+{
+    const volatile uint8_t *m = vtl1_simp;
+    bool exec = get64(m + MSG_GPA) == (uintptr_t)viol_xpage;
+
+    viol_delivered++;
+    seen.reason = get32(vp_assist + VP_ASSIST_ENTRY);
+    seen.type = get32(m);
+    seen.size = m[MSG_PAYLOAD_SIZE];
+    seen.access = m[MSG_ACCESS_TYPE];
+    seen.rip = get64(m + MSG_RIP);
+    seen.gpa = get64(m + MSG_GPA);
+    if ( exec )
+    {
+        seen.old = get32(viol_xpage);
+        seen.give_back = vtl1_protect_page(viol_xpage, MAP_RWX);
+    }
+    else
+    {
+        seen.old = viol_wpage[0];
+        viol_wpage[1] = VTL1_MARKER;
+        seen.readback = viol_wpage[1];
+        seen.give_back = vtl1_protect_page(viol_wpage, MAP_RWX);
+    }
+    *(volatile uint32_t *)vtl1_simp = 0;     /* HVMSG_NONE: slot free */
+}
+
+/*
+ * VTL1 left a message in its slot: the violation enters it with that
+ * message (the engine cannot post a new one); it takes it and returns,
+ * VTL0 faults again and the next entry has the new message.
+ */
+static void vtl1_on_busy(void)
+{
+    if ( get64(vtl1_simp + MSG_GPA) != STALE_GPA )
+    {
+        vtl1_on_violation();
+        return;
+    }
+    viol_busy++;
+    busy_reason = get32(vp_assist + VP_ASSIST_ENTRY);
+    *(volatile uint32_t *)vtl1_simp = 0;
+}
+
+static void vtl1_leave_busy(void)
+{
+    uint64_t gpa = STALE_GPA;
+    uint32_t type = HVMSG_GPA_INTERCEPT;
+
+    vtl1_setup[2] = vtl1_protect_page(viol_wpage, MAP_RX);
+    memset(vtl1_simp, 0, 256);
+    memcpy(vtl1_simp + MSG_GPA, &gpa, sizeof(gpa));
+    memcpy(vtl1_simp, &type, sizeof(type));
+}
+
+/* VTL1, in the bench: only what must be done for VTL0 to go on. */
+static void vtl1_bench_handler(void)
+{
+    viol_delivered++;
+    seen.give_back = vtl1_protect_page(viol_wpage, MAP_RWX);
+    *(volatile uint32_t *)vtl1_simp = 0;
+}
+
+static void vtl1_protect_again(void)
+{
+    vtl1_setup[2] = vtl1_protect_page(viol_wpage, MAP_RX);
+}
+
+static void vtl_call_hook(void (*hook)(void))
+{
+    vtl1_hook = hook;
+    vtl_call_plain();
+    vtl1_hook = NULL;
+}
+
+static void expect_seen(const char *what, uint32_t access, uint64_t gpa,
+                        uintptr_t rip, uint32_t old, unsigned int entries)
+{
+    char buf[96];
+
+    expect_value("violation", what, viol_delivered, entries);
+    expect_value("violation", "VTL1's EntryReason (Interrupt)", seen.reason,
+                 ENTRY_INTERRUPT);
+    expect_value("violation", "message type (GpaIntercept)", seen.type,
+                 HVMSG_GPA_INTERCEPT);
+    expect_value("violation", "message payload size", seen.size,
+                 MEMORY_INTERCEPT_SZ);
+    expect_value("violation", "message GPA", seen.gpa, gpa);
+    expect_value("violation", "message access type", seen.access, access);
+    expect_value("violation", "message RIP (VTL0's faulting instruction)",
+                 seen.rip, rip);
+    snprintf(buf, sizeof(buf), "page as VTL1 found it (%s)",
+             access == ACCESS_WRITE ? "the write did not land" :
+             "read by VTL1");
+    expect_value("violation", buf, seen.old, old);
+    expect_pv("0x0C from VTL1 in its handler: the right back",
+              seen.give_back, ST_SUCCESS, 1);
+    expect_value("violation", "SINT0's slot after VTL1 cleared it",
+                 get32(vtl1_simp), 0);
+}
+
+static void violation_checks(void)
+{
+    static const uint8_t code[] = { 0xb8, 0x0d, 0x60, 0x0d, 0x60, 0xc3 };
+    uint32_t (*xfn)(void) = (uint32_t (*)(void))(uintptr_t)viol_xpage;
+    uint32_t got;
+
+    if ( !synic_given() )
+    {
+        printk("vsm: violation: skipped: no SynIC (HVMPV_synic not set)\n");
+        return;
+    }
+    viol_wpage[0] = VIOL_OLD;
+    memcpy(viol_xpage, code, sizeof(code));
+    vtl_call_hook(vtl1_violation_setup);
+    expect_pv("0x0C from VTL1: W taken from viol_wpage", vtl1_setup[0],
+              ST_SUCCESS, 1);
+    expect_pv("0x0C from VTL1: X taken from viol_xpage", vtl1_setup[1],
+              ST_SUCCESS, 1);
+    vtl_call_hook(vtl1_read_reason);
+    expect_value("violation", "VTL1's EntryReason after a VtlCall",
+                 vtl1_reason, ENTRY_VTL_CALL);
+    if ( !gtf_ok() )
+        return;
+
+    viol_value = VIOL_NEW;
+    vtl1_hook = vtl1_on_violation;
+    viol_write();
+    vtl1_hook = NULL;
+    expect_seen("VTL1 entries for VTL0's write", ACCESS_WRITE,
+                (uintptr_t)viol_wpage, (uintptr_t)viol_write_insn, VIOL_OLD,
+                1);
+    expect_value("violation", "VTL1's write to viol_wpage read in VTL1",
+                 seen.readback, VTL1_MARKER);
+    expect_value("violation", "VTL1's write to viol_wpage, read in VTL0",
+                 viol_wpage[1], VTL1_MARKER);
+    expect_value("violation", "VTL0's write after VTL1 returned",
+                 viol_wpage[0], VIOL_NEW);
+
+    vtl1_hook = vtl1_on_violation;
+    got = xfn();
+    vtl1_hook = NULL;
+    expect_seen("VTL1 entries after VTL0's call into viol_xpage",
+                ACCESS_EXECUTE, (uintptr_t)viol_xpage, (uintptr_t)viol_xpage,
+                get32(code), 2);
+    expect_value("violation", "viol_xpage's code ran after VTL1 returned",
+                 got, XPAGE_RESULT);
+
+    /* VTL1 left SINT0's slot busy: no spin, VTL1 runs to free it. */
+    vtl_call_hook(vtl1_leave_busy);
+    expect_pv("0x0C from VTL1: W taken again, its slot left busy",
+              vtl1_setup[2], ST_SUCCESS, 1);
+    viol_value = VIOL_OLD;
+    vtl1_hook = vtl1_on_busy;
+    viol_write();
+    vtl1_hook = NULL;
+    expect_value("violation", "busy slot: VTL1 entries with its old message",
+                 viol_busy, 1);
+    expect_value("violation", "busy slot: EntryReason", busy_reason,
+                 ENTRY_INTERRUPT);
+    expect_seen("busy slot: VTL1 entries with the new message",
+                ACCESS_WRITE, (uintptr_t)viol_wpage,
+                (uintptr_t)viol_write_insn, VIOL_NEW, 3);
+    expect_value("violation", "busy slot: VTL0's write after VTL1 returned",
+                 viol_wpage[0], VIOL_OLD);
+    printk("vsm: violation: end\n");
+}
+
+/* Violation round trips: VTL0's write to VTL0's next instruction. */
+static bool bench_violations(void)
+{
+    unsigned int i, before = viol_delivered;
+    uint64_t t0;
+
+    if ( !synic_given() )
+        return false;
+    for ( i = 0; i < VIOL_SAMPLES; i++ )
+    {
+        vtl_call_hook(vtl1_protect_again);
+        viol_value = i;
+        vtl1_hook = vtl1_bench_handler;
+        t0 = rdtsc_ordered();
+        viol_write();
+        s_viol[i] = rdtsc_ordered() - t0;
+        vtl1_hook = NULL;
+        if ( vtl1_setup[2].status != ST_SUCCESS ||
+             seen.give_back.status != ST_SUCCESS || viol_wpage[0] != i )
+            break;
+    }
+    /* Two 0x0C a sample: taking W and giving it back. */
+    forwarded += 2 * i;
+    expect_value("bench", "violations delivered in the round trips",
+                 viol_delivered - before, VIOL_SAMPLES);
+    return i == VIOL_SAMPLES;
+}
+
 static void bench(void)
 {
     unsigned int i, entries = vtl1_entries;
@@ -975,6 +1325,8 @@ static void bench(void)
                  vtl1_entries - entries, BENCH_SAMPLES);
     gtf_bench_report("vsm-null-hypercall", s_null, BENCH_SAMPLES);
     gtf_bench_report("vsm-vtl-roundtrip", s_vtl, BENCH_SAMPLES);
+    if ( bench_violations() )
+        gtf_bench_report("vsm-violation-roundtrip", s_viol, VIOL_SAMPLES);
     printk("vsm: bench: %u samples each\n", BENCH_SAMPLES);
 }
 
@@ -1021,9 +1373,13 @@ void test_main(void)
     {
         vtl_checks();
         if ( gtf_ok() )
+            violation_checks();
+        if ( gtf_ok() )
             bench();
     }
     printk("vsm: paired: %u calls answered by the paravisor\n", forwarded);
+    printk("vsm: violation: %u violations delivered to VTL1, %u on a busy "
+           "slot\n", viol_delivered, viol_busy);
 
     printk("vsm: release the paravisor\n");
     if ( !wait_for_pairing(false) )

@@ -31,22 +31,33 @@
 # (dom0 mode, its VTL engine pvdomain/vtl, 2 reps a request as the
 # responder does) answers the channel, and must pass every check of the
 # guest; from pvdomaind's log, the engine answered exactly the calls the
-# guest counted (its decision lines, and its summary's count).
+# guest counted (its decision lines, and its summary's count).  Only this
+# run gives the guest Xen's SynIC (--synic: HVMPV_synic), which is what
+# makes it run its violation phase: VTL0 writes a page VTL1 took W from
+# and calls into one it took X from; Xen sends each violation to the
+# engine (kind 1, after VTL1's SIMP reached it as a register event, kind
+# 2), the engine posts the GpaIntercept message and Xen enters VTL1
+# (xen-patches 0018).  The engine's summary must count as many delivered
+# violations as VTL1 saw, and the one it entered VTL1 for with its old
+# message still in the slot, none crashed.  The test double of
+# run 1 answers kind 0 only: its guest has no SynIC and says it skips.
 #
 # The run steps keep the consoles and logs; the steps after them read
 # those, so each failure is reported under the name of what it checks.
 
 IMAGE=$PVR_GUEST/vsm/test-hvm32-vsm
 
-# vsm_boot NAME [--vsm]: create NAME paused, set its viridian param,
-# record the domid; prints the setter's exit status on stdout's last line.
+# vsm_boot NAME [--vsm [--synic]]: create NAME paused, set its viridian
+# param, record the domid; prints the setter's exit status on stdout's
+# last line.
 vsm_boot() {
     local name=$1 domid rc
+    shift
     guest_create_paused "$(xtf_guest_cfg "$name" "$IMAGE")" ||
         fail "xl create -p $name failed"
     domid=$(guest_domid "$name") || fail "no domid for $name"
     echo "$domid" > "$PVR_OUT/$name.domid"
-    "$PVR_BIN/pvr-vsm-responder" viridian "$domid" ${2:+"$2"} \
+    "$PVR_BIN/pvr-vsm-responder" viridian "$domid" "$@" \
         >> "$PVR_OUT/$name.setup.log" 2>&1
     rc=$?
     if [ "$rc" = 77 ]; then
@@ -116,7 +127,7 @@ vsm_pvd_run() {
         skip "needs the patched Xen (run 1 did not get HVMPV_vsm)"
     require_bin pvdomaind
     rm -f "$PVR_OUT"/vsm-pvd.* "$PVR_OUT"/pvdomaind-vsm.log
-    vsm_boot vsm-pvd --vsm
+    vsm_boot vsm-pvd --vsm --synic
     domid=$(cat "$PVR_OUT/vsm-pvd.domid")
     guest_unpause vsm-pvd || fail "xl unpause failed"
     guest_dmesg_wait 400 "$domid" "vsm: waiting for the paravisor" ||
@@ -167,6 +178,14 @@ check_paired() {
 
 check_vtl() {
     check_phase vtl "vsm: vtl: end"
+}
+
+# Run 1's guest has no SynIC: no violation phase against the test double.
+check_no_violation() {
+    file_has "$PVR_OUT/vsm-xtf.log" \
+        "vsm: violation: skipped: no SynIC (HVMPV_synic not set)"
+    file_has "$PVR_OUT/vsm-xtf.log" \
+        "vsm: violation: 0 violations delivered to VTL1, 0 on a busy slot"
 }
 
 # The figures of phase bench: TSC cycles as us, and the round trip's
@@ -262,6 +281,7 @@ check_pvd_guest() {
     local log=$PVR_OUT/vsm-pvd.log
     check_phase paired "paired: 0x0F again" "$log"
     check_phase vtl "vsm: vtl: end" "$log"
+    check_phase violation "vsm: violation: end" "$log"
     check_phase bench "vsm: bench: 1000 samples each" "$log"
     check_phase gone "vsm: gone: end" "$log"
     grep "Test result:" "$log"
@@ -301,6 +321,54 @@ check_pvd_engine() {
         fail "pvdomaind exited with $(cat "$PVR_OUT/pvdomaind-vsm.rc")"
 }
 
+# The violations VTL1 saw were delivered by pvdomaind's engine: its
+# summary counts as many delivered, and as many entered on a busy slot
+# as VTL1 found its old message (the guest's busy-slot case; none
+# none crashed), VTL1's SIMP reached it as a register event, and its
+# decision lines show the write and the execution; then the figures.
+check_pvd_violation() {
+    local log=$PVR_OUT/vsm-pvd.log plog=$PVR_OUT/pvdomaind-vsm.log
+    local want busy counts n50 n99 p50 p99 khz
+    want=$(sed -n 's/.*vsm: violation: \([0-9]*\) violations delivered.*/\1/p' \
+        "$log")
+    busy=$(sed -n 's/.*vsm: violation: [0-9]* violations delivered to VTL1, \([0-9]*\) on a busy slot.*/\1/p' \
+        "$log")
+    counts=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) violations (\([0-9]*\) delivered, \([0-9]*\) retried, \([0-9]*\) crashed), \([0-9]*\) register events.*/\1 \2 \3 \4 \5/p' \
+        "$plog")
+    echo "VTL1 saw ${want:-?} violations and ${busy:-?} old messages;" \
+        "pvdomaind's engine" \
+        "(violations delivered busy crashed register-events): ${counts:-?}"
+    [ -n "$want" ] && [ "$want" -gt 2 ] && [ "$busy" = 1 ] ||
+        fail "the guest counted ${want:-no} violations, ${busy:-no} busy"
+    [ "$counts" = "$((want + busy)) $want $busy 0 1" ] ||
+        fail "engine: ${counts:-no summary}, guest: $want violations," \
+            "$busy busy and 1 SIMP write"
+    grep -q -E "vsm: info: vp0: kind 2 0x40000083 vtl 1 = 0x[0-9a-f]*1( |$)" \
+        "$plog" || fail "no SIMP register event from VTL1"
+    grep -q -E "vsm: info: vp0: violation gpa 0x[0-9a-f]+ access .w. vtl 0 -> action 1( |$)" \
+        "$plog" || fail "no write violation delivered (action 1)"
+    grep -q -E "vsm: info: vp0: violation gpa 0x[0-9a-f]+ access --x vtl 0 -> action 1( |$)" \
+        "$plog" || fail "no execution violation delivered (action 1)"
+    check_phase bench "vsm: bench: 1000 samples each" "$log"
+    khz=$(bench_khz "$log")
+    n50=$(bench_field "$log" vsm-null-hypercall p50)
+    n99=$(bench_field "$log" vsm-null-hypercall p99)
+    p50=$(bench_field "$log" vsm-violation-roundtrip p50)
+    p99=$(bench_field "$log" vsm-violation-roundtrip p99)
+    [ -n "$n50" ] && [ -n "$p50" ] && [ -n "$p99" ] && [ "$n50" -gt 0 ] ||
+        fail "no violation round trip figures"
+    figure "vsm violation round trip p50" "$(cycles_us "$p50" "${khz:-0}")" \
+        us "$p50 cycles"
+    figure "vsm violation round trip p99" "$(cycles_us "$p99" "${khz:-0}")" \
+        us "$p99 cycles"
+    figure "vsm violation round trip / null hypercall p50" \
+        "$(ratio "$p50" "$n50")" ""
+    figure "vsm violation round trip / null hypercall p99" \
+        "$(ratio "$p99" "$n99")" ""
+    figure "vsm VtlCall+VtlReturn / null hypercall p50 (pvdomaind run)" \
+        "$(ratio "$(bench_field "$log" vsm-vtl-roundtrip p50)" "$n50")" ""
+}
+
 check_plain() {
     check_phase probe "probe: 0x0D without VSM: status 0x2" \
         "$PVR_OUT/vsm-plain.log"
@@ -313,6 +381,7 @@ step xen-log check_xen_log
 step alone check_alone
 step paired check_paired
 step vtl check_vtl
+step no-violation check_no_violation
 step bench check_bench
 step responder check_responder
 step gone check_gone
@@ -323,4 +392,5 @@ step --timeout 900 run-pvdomaind vsm_pvd_run
 step xen-log-pvdomaind check_xen_log
 step guest-pvdomaind check_pvd_guest
 step engine check_pvd_engine
+step violation check_pvd_violation
 step --always cleanup vsm_cleanup

@@ -5,9 +5,12 @@
  * shared/reference/vsm-in-xen.md 3.2), for tests/guest/vsm on the patched
  * Xen.  It is a test double with a small, fixed policy, not pvdomain/vtl.
  *
- *   pvr-vsm-responder viridian DOMID [--vsm]
+ *   pvr-vsm-responder viridian DOMID [--vsm [--synic]]
  *       Sets HVM_PARAM_VIRIDIAN of the paused guest: the base set, plus
- *       HVMPV_vsm (bit 13) with --vsm, and then HVM_PARAM_ALTP2M to
+ *       HVMPV_vsm (bit 13) with --vsm, plus Xen's SynIC (HVMPV_synic,
+ *       bit 7: the SIMP MSR that violation messages need; the guest runs
+ *       its violation phase only then, which this test double does not
+ *       answer: kinds 1 and 2 are pvdomaind's), and then HVM_PARAM_ALTP2M to
  *       external (the paravisor's views; a Xen without altp2m on refuses
  *       it, and 0x0D then answers views 0 and 0).  Exit 77 when Xen
  *       refuses bit 13 (a Xen without the VSM patches), 1 on another
@@ -91,6 +94,7 @@
 #define VSM_SIZE_FAST           (1u << 12)
 #define VSM_SIZE_32BIT          (1u << 13)
 #define HVMPV_BASE_FREQ         (1u << 0)
+#define HVMPV_SYNIC             (1u << 7)
 #define HVMPV_VSM               (1u << 13)
 
 #define HV_STATUS_SUCCESS                0x00
@@ -712,10 +716,11 @@ static int serve(uint32_t domid)
     return rc;
 }
 
-static int set_viridian(uint32_t domid, bool vsm)
+static int set_viridian(uint32_t domid, bool vsm, bool synic)
 {
     xc_interface *xch = xc_interface_open(NULL, NULL, 0);
-    uint64_t val = HVMPV_BASE_FREQ | (vsm ? HVMPV_VSM : 0);
+    uint64_t val = HVMPV_BASE_FREQ | (vsm ? HVMPV_VSM : 0) |
+                   (synic ? HVMPV_SYNIC : 0);
     int rc = 0;
 
     if ( !xch )
@@ -752,12 +757,13 @@ int main(int argc, char **argv)
 
     if ( argc >= 3 && !strcmp(argv[1], "viridian") &&
          !parse_domid(argv[2], &domid) &&
-         (argc == 3 || (argc == 4 && !strcmp(argv[3], "--vsm"))) )
-        return set_viridian(domid, argc == 4);
+         (argc == 3 || (argc >= 4 && !strcmp(argv[3], "--vsm"))) &&
+         (argc <= 4 || (argc == 5 && !strcmp(argv[4], "--synic"))) )
+        return set_viridian(domid, argc >= 4, argc == 5);
     if ( argc == 3 && !strcmp(argv[1], "serve") &&
          !parse_domid(argv[2], &domid) )
         return serve(domid);
-    fprintf(stderr, "usage: " PROG " viridian DOMID [--vsm]\n"
+    fprintf(stderr, "usage: " PROG " viridian DOMID [--vsm [--synic]]\n"
             "       " PROG " serve DOMID\n"
             "(DOMID: a guest's domain id, 1 to 32751)\n");
     return 2;
