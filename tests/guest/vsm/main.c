@@ -1289,12 +1289,11 @@ static bool bench_violations(void)
         viol_write();
         s_viol[i] = rdtsc_ordered() - t0;
         vtl1_hook = NULL;
+        forwarded += 2;             /* 0x0C taking W, and giving it back */
         if ( vtl1_setup[2].status != ST_SUCCESS ||
              seen.give_back.status != ST_SUCCESS || viol_wpage[0] != i )
             break;
     }
-    /* Two 0x0C a sample: taking W and giving it back. */
-    forwarded += 2 * i;
     expect_value("bench", "violations delivered in the round trips",
                  viol_delivered - before, VIOL_SAMPLES);
     return i == VIOL_SAMPLES;
