@@ -115,15 +115,22 @@ guest_vcpu_snapshot() {
 }
 
 # guest_crash_report DOMID: if DOMID crashed and was kept (xl.cfg
-# on_crash = "preserve"), say so and print its vCPUs' registers and
-# stack, to tell a guest bug (a fault in its own code) from an emulation
-# one.  Prints nothing for a domain that did not crash.
+# on_crash = "preserve"), or shut down and was kept (on_reboot =
+# "preserve": Xen turns an HVM guest's triple fault into a reboot), say
+# so and print its vCPUs' registers and stack, to tell a guest bug (a
+# fault in its own code) from an emulation one.  Prints nothing for a
+# domain that is running or gone.
 guest_crash_report() {
     local state
     state=$(guest_state "$1")
     case "$state" in
     *c*)
         echo "domain $1 crashed (xl list state $state)"
+        guest_vcpu_snapshot "$1"
+        ;;
+    *s*)
+        echo "domain $1 shut down and was kept (xl list state $state;" \
+            "a triple fault is a reboot)"
         guest_vcpu_snapshot "$1"
         ;;
     esac
