@@ -12,9 +12,13 @@
 # guest identifies it, writes and reads across two queues, checks the
 # error statuses and soaks for SOAK_SECONDS, then powers off; the pair
 # ends.  Then dom0 finds the guest's bytes in the image, and no vbd node,
-# loop device or domain is left.  Second pair: the same on another image,
-# destroyed with `pvxl destroy` in the middle of the guest's soak (P's
-# blkfront still connected): nothing is left either.
+# loop device or domain is left.  Second pair: the same, but
+# paravisor_nvme names a block device (a loop device the job makes on
+# another image, as a user would give an LV or a disk) and
+# paravisor_nvme_slot another PCI slot, where the guest must find the
+# controller; it is destroyed with `pvxl destroy` in the middle of the
+# guest's soak (P's blkfront still connected): nothing of pvxl's is
+# left either, and the user's block device is still there.
 #
 # Through blkback, not around it: blkback's state was Connected (4)
 # while the guest's soak ran, pvdomaind's "vbd: ... connected" line is in
@@ -32,6 +36,7 @@ NVME_IMG2=$PVR_STATE_DIR/pvxl-nvme-destroy.img
 NVME_SECTORS=8192                       # 4 MiB
 DEVID=51728                             # pvxl's (PVXL_VBD_DEVID)
 SOAK_SECONDS=20
+SLOT2=00:06.0                           # the second pair's slot
 PCONSOLE=/var/log/xen/console
 
 pn_be() { echo "/local/domain/0/backend/vbd/$1/$DEVID"; }
@@ -40,11 +45,18 @@ pn_fe() { echo "/local/domain/$1/device/pvr-vbd/$DEVID"; }
 pn_cleanup() {
     pair_cleanup "$NAME"
     pair_cleanup "$NAME2"
+    if [ -s "$PVR_OUT/pair2.loop" ]; then
+        losetup -d "$(cat "$PVR_OUT/pair2.loop")"
+        rm -f "$PVR_OUT/pair2.loop"
+    fi
 }
 
-# pn_create NAME IMAGE: a pair NAME whose NVMe disk is IMAGE.
+# pn_create NAME DISK [SED...]: a pair NAME whose NVMe disk is DISK.
 pn_create() {
-    pair_create_xtf "$1" "$XTF_IMAGE" "\$a paravisor_nvme = \"$2\""
+    local name=$1 disk=$2
+    shift 2
+    pair_create_xtf "$name" "$XTF_IMAGE" "\$a paravisor_nvme = \"$disk\"" \
+        "$@"
     cat "$PVR_OUT/create.log"
 }
 
@@ -55,7 +67,10 @@ pn_run() {
     nvme_image_new "$NVME_IMG" $NVME_SECTORS $SOAK_SECONDS ||
         fail "cannot make $NVME_IMG"
     cp "$NVME_IMG" "$PVR_RUN/pvxl-nvme-expected.img"
-    pn_create "$NAME" "$NVME_IMG"
+    # A guest that triple-faults is kept (Xen makes the fault a reboot)
+    # for guest_crash_report: these faults are why this job is pending.
+    pn_create "$NAME" "$NVME_IMG" '$a on_reboot = "preserve"' \
+        '$a on_crash = "preserve"'
     read -r g p < "$PVR_OUT/domids"
     be=$(pn_be "$p")
     fe=$(pn_fe "$p")
@@ -76,8 +91,10 @@ pn_run() {
     if ! guest_dmesg_wait 900 "$g" "Test result:" &&
         xl dmesg | grep -q "d${g}v[0-9]* Triple fault"; then
         xl dmesg | grep "(d$g)" | tail -n 3
-        fail "guest $g triple-faulted (xl dmesg; P's console:" \
-            "pvconsole-$NAME-paravisor.log)"
+        guest_crash_report "$g" > "$PVR_OUT/guest-crash.txt"
+        head -n 1 "$PVR_OUT/guest-crash.txt"
+        fail "guest $g triple-faulted (xl dmesg; its registers:" \
+            "guest-crash.txt; P's console: pvconsole-$NAME-paravisor.log)"
     fi
     pair_guest_finish "$NAME" "$g" "$p" "$PVR_OUT/guest.log" "nvme:"
     cp "$PCONSOLE/guest-$NAME-paravisor.log" "$PVR_OUT/paravisor.log" ||
@@ -135,16 +152,18 @@ check_image() {
         $NVME_SECTORS
 }
 
-# pn_nothing_left NAME IMAGE GUEST PARAVISOR
+# pn_nothing_left NAME IMAGE GUEST PARAVISOR: no domain or vbd node of
+# the pair, and no loop device on IMAGE ("" for a pair given a block
+# device: that is the user's, and stays).
 pn_nothing_left() {
     pair_nothing_left "$1" "$3"
     ! xenstore-exists "$(pn_be "$4")" || fail "backend directory left"
     ! xenstore-exists "/local/domain/0/backend/vbd/$4" ||
         fail "/local/domain/0/backend/vbd/$4 left"
     ! xenstore-exists "/local/domain/$4" || fail "/local/domain/$4 left"
-    [ -z "$(nvme_loop_of "$2")" ] ||
+    [ -z "$2" ] || [ -z "$(nvme_loop_of "$2")" ] ||
         fail "loop device left on $2: $(nvme_loop_of "$2")"
-    echo "no domain, vbd node or loop device left of $1"
+    echo "no domain, vbd node${2:+ or loop device} left of $1"
 }
 
 check_poweroff_left() {
@@ -158,23 +177,37 @@ check_poweroff_left() {
     pn_nothing_left "$NAME" "$NVME_IMG" "$g" "$p"
 }
 
-# Second pair: `pvxl destroy` while the guest's soak runs.
+# Second pair: a block device in another slot; `pvxl destroy` while the
+# guest's soak runs.
 pn_destroy_run() {
-    local g p
+    local g p dev slot
     require_pvxl
     nvme_image_new "$NVME_IMG2" $NVME_SECTORS 600 ||
         fail "cannot make $NVME_IMG2"
-    pn_create "$NAME2" "$NVME_IMG2"
+    dev=$(losetup -f --show "$NVME_IMG2") ||
+        fail "no loop device for $NVME_IMG2"
+    echo "$dev" > "$PVR_OUT/pair2.loop"
+    pn_create "$NAME2" "$dev" "\$a paravisor_nvme_slot = \"$SLOT2\""
     read -r g p < "$PVR_OUT/domids"
+    grep -q "vbd $DEVID of paravisor $p on $dev " "$PVR_OUT/create.log" ||
+        fail "pvxl did not put the vbd on $dev itself"
     guest_dmesg_wait 900 "$g" "nvme: soak: 600 s" ||
         fail "the guest did not start its soak"
+    # The guest scans the bus: the controller must be where we put it.
+    slot=${SLOT2#00:}
+    xl dmesg | grep "(d$g) .*nvme: pci " | tail -n 1
+    xl dmesg | grep -q "(d$g) .*nvme: pci $slot: " ||
+        fail "the guest did not find the controller at $SLOT2"
     sleep 2
     [ "$(xenstore-read "$(pn_be "$p")/state")" = 4 ] ||
         fail "blkback not Connected in the soak"
     pvxl destroy "$NAME2" || fail "pvxl destroy failed"
     guest_wait_gone 60 "$g" || fail "guest $g outlived pvxl destroy"
     guest_wait_gone 60 "$p" || fail "paravisor $p outlived pvxl destroy"
-    pn_nothing_left "$NAME2" "$NVME_IMG2" "$g" "$p"
+    pn_nothing_left "$NAME2" "" "$g" "$p"
+    losetup "$dev" | grep -q "$NVME_IMG2" ||
+        fail "pvxl took away the user's block device $dev"
+    echo "$dev, the user's, is still on $NVME_IMG2"
 }
 
 on_retry pn_cleanup
@@ -187,5 +220,5 @@ step through-blkback check_blkback
 step vbd-nodes check_nodes
 step image-has-guest-bytes check_image
 step poweroff-leaves-nothing check_poweroff_left
-step --timeout 900 destroy-mid-io pn_destroy_run
+step --timeout 900 block-device-slot-destroy-mid-io pn_destroy_run
 step --always cleanup pn_cleanup
