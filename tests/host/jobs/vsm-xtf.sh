@@ -343,7 +343,7 @@ check_pvd_violation() {
         "$log")
     busy=$(sed -n 's/.*vsm: violation: [0-9]* violations delivered to VTL1, \([0-9]*\) on a busy slot.*/\1/p' \
         "$log")
-    counts=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) violations (\([0-9]*\) delivered, \([0-9]*\) retried, \([0-9]*\) crashed), \([0-9]*\) register events.*/\1 \2 \3 \4 \5/p' \
+    counts=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) violations (\([0-9]*\) delivered, \([0-9]*\) on a busy slot, \([0-9]*\) crashed), \([0-9]*\) register events.*/\1 \2 \3 \4 \5/p' \
         "$plog")
     echo "VTL1 saw ${want:-?} violations and ${busy:-?} old messages;" \
         "pvdomaind's engine" \
