@@ -29,6 +29,9 @@
 #define NVME_DSM_RANGES  256
 #define NVME_ELPE        3          /* error log entries, 0's based */
 #define NVME_DBBUF_ROUNDS 64        /* shadow rounds per nvme__process */
+#define NVME_BOUNCE_SMALL 4         /* bounce pages malloc gives (nvme.c) */
+#define NVME_BOUNCE_BIG  (PVR_NVME_MDTS_BYTES / NVME_PAGE)
+#define NVME_BOUNCE_KEEP 8          /* freed big bounce buffers kept */
 
 /* BAR0 layout. */
 #define NVME_REG_CAP     0x00
@@ -193,6 +196,8 @@ struct pvr_nvme {
     unsigned int nr_aer;
 
     struct nvme_cmd *cmds;          /* PVR_NVME_MAX_INFLIGHT of them */
+    uint8_t *bounces[NVME_BOUNCE_KEEP]; /* MDTS-long, free */
+    unsigned int nr_bounces;
     struct nvme_cmd *free;
     unsigned int inflight;
     uint32_t gen;                   /* bumped by every reset */
