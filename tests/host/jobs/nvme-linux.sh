@@ -7,21 +7,28 @@
 # Boot 1 (guest script tests/host/image/guest-scripts/nvme) makes an
 # ext2 file system on it (busybox mke2fs; the kernel's ext4 driver
 # mounts it), writes files, prints their SHA-256 sums, syncs and
-# unmounts.  Boot 2 (a new guest, a new pvdomaind, the same image)
-# mounts it and checks the sums.  Then dom0 reads the files out of the
-# image file (a read-only loop mount) and checks the same sums: nothing
-# was lost between the guest's page cache and the backing file.  In both
-# boots Linux's driver must have taken the shadow doorbells.
+# unmounts.  Its NVMe is carried to dom0's blkback: pvdomaind's own
+# blkfront (--nvme vbd:N) on a loop device of the image.  Boot 2 (a new
+# guest, a new pvdomaind, the same image, stored to the file directly
+# this time) mounts it and checks the sums.  Then dom0 reads the files
+# out of the image file (a read-only loop mount) and checks the same
+# sums: nothing was lost between the guest's page cache, blkback and the
+# backing file.  In both boots Linux's driver must have taken the shadow
+# doorbells.
 #
 # The run steps keep the consoles and pvdomaind's logs; the checks after
 # them read those.
 
+. "$PVR_LIB/nvme.sh"
+
 NVME_IMG=/var/lib/pvr-test/nvme-linux.img
 XS_DIR=/local/domain/0/paravisor
+DEVID=51744                     # the vbd of boot 1; any free id would do
 
-# linux_boot N PHASE: one guest boot with pvdomaind serving the image.
+# linux_boot N PHASE STORE: one guest boot with pvdomaind serving the
+# image, through STORE (pvdomaind's --nvme: vbd:N or the image's path).
 linux_boot() {
-    local n=$1 phase=$2 cfg domid name=nvme-linux
+    local n=$1 phase=$2 store=$3 cfg domid name=nvme-linux
     cfg=$(GUEST_CFG_EXTRA='xen_platform_pci = 0' \
           linux_guest_cfg "$name" nvme pvr.nvme_phase="$phase") ||
         fail "no guest config"
@@ -29,7 +36,7 @@ linux_boot() {
     domid=$(guest_domid "$name") || fail "no domid"
     echo "$domid" > "$PVR_OUT/domid-$n"
     daemon_start "pvdomaind-$n" "$PVR_BIN/pvdomaind" --domid "$domid" \
-        --nvme "$NVME_IMG" || fail "pvdomaind did not start"
+        --nvme "$store" || fail "pvdomaind did not start"
     daemon_xs_wait "pvdomaind-$n" 60 "$XS_DIR/$domid/state" ready ||
         fail "pvdomaind: $(pvr_last_line "$PVR_OUT/pvdomaind-$n.log")"
     guest_unpause "$name" || fail "xl unpause failed"
@@ -55,16 +62,39 @@ write_run() {
     mkdir -p "${NVME_IMG%/*}"
     dd if=/dev/zero of="$NVME_IMG" bs=1M count=0 seek=64 status=none ||
         fail "cannot make $NVME_IMG"
-    linux_boot 1 write
+    modprobe xen-gntalloc 2>/dev/null
+    [ -c /dev/xen/gntalloc ] || skip "skip: dom0 has no /dev/xen/gntalloc"
+    vbd_detach $DEVID
+    vbd_attach $DEVID "$NVME_IMG" || fail "cannot write the vbd's nodes"
+    xs_wait 30 "$(vbd_backend_dir $DEVID)/state" 2 ||
+        fail "blkback did not reach InitWait"
+    linux_boot 1 write vbd:$DEVID
+    # blkback lets the loop device go, and with it its writes, first.
+    vbd_detach $DEVID || fail "the vbd's loop device was not released"
 }
 
 verify_run() {
-    linux_boot 2 verify
+    linux_boot 2 verify "$NVME_IMG"
 }
 
 linux_cleanup() {
     daemons_stop_all
     guests_destroy_all
+    vbd_detach $DEVID
+}
+
+# Boot 1's I/O went through dom0's blkback: blkfront's counters.
+check_blkback() {
+    local stats n
+    grep "vbd: .*connected after" "$PVR_OUT/pvdomaind-1.log" ||
+        fail "boot 1: blkfront did not connect"
+    stats=$(grep "vbd: .*blkfront: requests" "$PVR_OUT/pvdomaind-1.log") ||
+        fail "boot 1: no blkfront counters in pvdomaind's exit log"
+    echo "$stats"
+    n=$(echo "$stats" | sed -n 's/.*requests \([0-9]*\).*/\1/p')
+    [ "${n:-0}" -gt 0 ] || fail "boot 1: blkfront sent no request"
+    echo "$stats" | grep -q " failed 0 " || fail "boot 1: blkfront failed requests"
+    figure nvme_linux_blkfront_requests "$n" requests
 }
 
 check_device() {
@@ -138,6 +168,7 @@ on_retry linux_cleanup
 step --timeout 1200 boot1-write write_run
 step --timeout 1200 boot2-verify verify_run
 step device-found check_device
+step boot1-through-blkback check_blkback
 step msix-delivered check_interrupts
 step shadow-doorbells check_shadow_doorbells
 step guest-checksums check_guest_sums
