@@ -31,13 +31,13 @@ EXTRA_DIST += \
 	tests/host/lib/nvme.sh \
 	tests/host/jobs/smoke.sh \
 	tests/host/jobs/nvme-xtf.sh \
-	tests/host/jobs-pending/nvme-blkback.sh \
+	tests/host/jobs/nvme-blkback.sh \
 	tests/host/jobs-pending/nvme-bench.sh \
 	tests/host/jobs/nvme-hvmloader.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \
 	tests/host/jobs/pvxl-tpm.sh \
-	tests/host/jobs-pending/pvxl-nvme.sh \
+	tests/host/jobs/pvxl-nvme.sh \
 	tests/host/jobs/pvxl-crash.sh \
 	tests/host/jobs-pending/README \
 	tests/host/jobs/nvme-linux.sh \
