@@ -85,16 +85,10 @@ linux_cleanup() {
 
 # Boot 1's I/O went through dom0's blkback: blkfront's counters.
 check_blkback() {
-    local stats n
     grep "vbd: .*connected after" "$PVR_OUT/pvdomaind-1.log" ||
         fail "boot 1: blkfront did not connect"
-    stats=$(grep "vbd: .*blkfront: requests" "$PVR_OUT/pvdomaind-1.log") ||
-        fail "boot 1: no blkfront counters in pvdomaind's exit log"
-    echo "$stats"
-    n=$(echo "$stats" | sed -n 's/.*requests \([0-9]*\).*/\1/p')
-    [ "${n:-0}" -gt 0 ] || fail "boot 1: blkfront sent no request"
-    echo "$stats" | grep -q " failed 0 " || fail "boot 1: blkfront failed requests"
-    figure nvme_linux_blkfront_requests "$n" requests
+    nvme_blkfront_counters "$PVR_OUT/pvdomaind-1.log" \
+        nvme_linux_blkfront_requests
 }
 
 check_device() {

@@ -104,7 +104,7 @@ pn_run() {
 
 # blkfront in P connected to dom0's blkback, and the I/O went through it.
 check_blkback() {
-    local line stats n
+    local line
     [ "$(cat "$PVR_OUT/backend-state-in-soak")" = 4 ] ||
         fail "blkback was not Connected during the guest's soak:" \
             "$(cat "$PVR_OUT/backend-state-in-soak")"
@@ -117,14 +117,7 @@ check_blkback() {
     *"/device/pvr-vbd/$DEVID: connected after"*"$NVME_SECTORS sectors"*) ;;
     *) fail "blkfront connected to another device or size" ;;
     esac
-    stats=$(grep "vbd: .*blkfront: requests" "$PVR_OUT/paravisor.log" |
-        tail -n 1)
-    [ -n "$stats" ] || fail "pvdomaind in P did not log blkfront's counters"
-    echo "$stats"
-    n=$(echo "$stats" | sed -n 's/.*requests \([0-9]*\).*/\1/p')
-    [ "${n:-0}" -gt 0 ] || fail "blkfront sent no request to blkback"
-    echo "$stats" | grep -q " failed 0 " || fail "blkfront failed requests"
-    figure blkfront_requests "$n" requests
+    nvme_blkfront_counters "$PVR_OUT/paravisor.log" blkfront_requests
 }
 
 # The vbd's nodes, with the permissions of a libxl vbd (n0 rP on the

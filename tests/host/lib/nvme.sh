@@ -215,3 +215,17 @@ nvme_check_image() {
     echo "image: $(stat -c %s "$2") bytes equal to the expected" \
         "(the fixed regions and the last of $rounds soak rounds per slot)"
 }
+
+# nvme_blkfront_counters LOG FIGURE: the last blkfront counters line
+# pvdomaind wrote in LOG (at its exit); fails the step unless blkfront
+# sent requests and failed none, and records the requests as FIGURE.
+nvme_blkfront_counters() {
+    local stats n
+    stats=$(grep "vbd: .*blkfront: requests" "$1" | tail -n 1)
+    [ -n "$stats" ] || fail "no blkfront counters in $(basename "$1")"
+    echo "$stats"
+    n=$(echo "$stats" | sed -n 's/.*requests \([0-9]*\).*/\1/p')
+    [ "${n:-0}" -gt 0 ] || fail "blkfront sent no request to blkback"
+    echo "$stats" | grep -q " failed 0 " || fail "blkfront failed requests"
+    figure "$2" "$n" requests
+}
