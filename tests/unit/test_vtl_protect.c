@@ -10,7 +10,8 @@
  * a violation becomes an HvX64MemoryInterceptMessage byte for byte in
  * the SINT0 slot, a busy slot enters VTL1 with the old message left as it
  * is (a retry would spin), and no VTL1, no SIMP or a
- * bad SIMP crash the domain; thousands of random requests neither crash
+ * bad SIMP crash the domain; with two VPs, VTL1 on vp1 enabled from
+ * vp0's VTL1 and each VP's violation in its own VTL1's SIMP; thousands of random requests neither crash
  * the engine nor get an answer outside the channel's values.
  * Cannot prove: that Xen fills in VTL0's CS, RIP, RFLAGS and CPL, which
  * the channel does not carry (xen-patches 0018; the vsm-xtf job checks
@@ -289,6 +290,64 @@ static void test_violation(void)
     env_close(&e);
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return v;
+}
+
+/*
+ * Two VPs in different VTLs (the guest's phase smp): vp0's VTL1 enables
+ * VTL1 on vp1, each VTL1 has its own SIMP, and while vp0 is in VTL1
+ * (its 0x0C requests carry source VTL 1) vp1's VTL0 violation is posted
+ * to vp1's SIMP only, with vp1's index in the message.
+ */
+static void test_two_vps(void)
+{
+    const uint64_t gpa = (PAGE0 << 12) + 0x40;
+    const uint64_t simp1 = SIMP_GPA + 0x1000;
+    struct pvr_vtl_stats s;
+    uint8_t *m0, *m1;
+    struct env e;
+
+    vsm_on(&e, 0);
+    /* vp1's VTL0 cannot ask (VTL1 exists on vp0 by now); vp0's VTL1 can. */
+    CHECK_EQ(st_of(enable_vp(&e, 1, 0, 1)), HV_STATUS_ACCESS_DENIED);
+    CHECK_EQ(st_of(enable_vp(&e, 0, 1, 1)), HV_STATUS_SUCCESS);
+    CHECK_EQ(st_of(enable_vp(&e, 0, 1, 1)), HV_STATUS_INVALID_VTL_STATE);
+    simp(&e, 0, 1, SIMP_GPA | 1);
+    simp(&e, 1, 1, simp1 | 1);
+    m0 = gmem(&e, SIMP_GPA);
+    m1 = gmem(&e, simp1);
+    memset(m0, 0, 4096);
+    memset(m1, 0, 4096);
+
+    CHECK_EQ(st_of(protect(&e, HV_MAP_GPA_READABLE, 0, PAGE0, 1)), 0);
+    CHECK_EQ(violate(&e, 1, 0, gpa, PVR_VSM_ACC_W, 0),
+             PVR_VSM_ACT_ENTER_VTL1);
+    CHECK_EQ(get32(m1), 0x80000001u);
+    CHECK_EQ(get64(&e, simp1 + 16 + 56), gpa);
+    CHECK_EQ(get32(m1 + 16), 1);                  /* VpIndex */
+    CHECK_EQ(get32(m0), 0);             /* vp0's slot untouched */
+    /* vp0's VTL1 gives W back while vp1's VTL1 holds its message. */
+    CHECK_EQ(st_of(protect(&e, HV_MAP_GPA_READABLE | HV_MAP_GPA_WRITABLE |
+                           HV_MAP_GPA_KERNEL_EXECUTABLE, 0, PAGE0, 1)), 0);
+    /* vp0's own violation goes to vp0's SIMP, vp1's slot stays busy. */
+    CHECK_EQ(st_of(protect(&e, HV_MAP_GPA_READABLE, 0, PAGE0, 1)), 0);
+    CHECK_EQ(violate(&e, 0, 0, gpa, PVR_VSM_ACC_W, 0),
+             PVR_VSM_ACT_ENTER_VTL1);
+    CHECK_EQ(get32(m0), 0x80000001u);
+    CHECK_EQ(get32(m0 + 16), 0);
+    CHECK_EQ(get32(m1 + 16), 1);
+    pvr_vtl_stats(e.vtl, &s);
+    CHECK_EQ(s.delivered, 2);
+    CHECK_EQ(s.busy_slots, 0);
+    CHECK_EQ(s.reg_events, 2);
+    env_close(&e);
+}
+
 /* A known answer for what was asked. */
 static bool answer_ok(unsigned int kind, uint64_t a)
 {
@@ -361,6 +420,7 @@ int main(void)
     pvr_log_open(7, PVR_LOG_ERROR + 1, 2);
     test_modify();
     test_violation();
+    test_two_vps();
     test_hostile();
     return check_result("test_vtl_protect");
 }

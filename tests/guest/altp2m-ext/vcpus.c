@@ -32,34 +32,14 @@ static struct {
     struct ax_reply first_bad;
 } v1;
 
-/*
- * Publishes step N in *FLAG.  The compiler barrier keeps every store
- * before it (replies, values) ahead of the flag; x86 keeps stores in
- * order for the other vCPU.
- */
 static void publish(volatile uint32_t *flag, uint32_t n)
 {
-    asm volatile ( "" ::: "memory" );
-    *flag = n;
+    gtf_vcpu_publish(flag, n);
 }
 
-/* Spins until *FLAG >= N; false after WAIT_SECONDS. */
 static bool wait_for(volatile uint32_t *flag, uint32_t n)
 {
-    uint64_t khz = gtf_tsc_khz(), start = rdtsc_ordered();
-    uint64_t limit = khz ? khz * 1000 * WAIT_SECONDS : 0;
-    uint64_t spins = 0;
-
-    while ( *flag < n )
-    {
-        if ( limit ? rdtsc_ordered() - start > limit
-                   : ++spins > 100000000ull )
-            return false;
-        gtf_vcpu_yield();
-    }
-    /* Nothing the other vCPU published is read before the flag. */
-    asm volatile ( "" ::: "memory" );
-    return true;
+    return gtf_vcpu_wait(flag, n, WAIT_SECONDS);
 }
 
 /* One round of the concurrent part: false when a reply is wrong. */

@@ -150,6 +150,15 @@ void gtf_udelay(uint32_t us);
 #define GTF_MAX_VCPUS   4
 int gtf_vcpu_up(unsigned int vcpu, void (*fn)(unsigned int vcpu));
 void gtf_vcpu_yield(void);
+/*
+ * Flags between vCPUs: gtf_vcpu_publish() sets *FLAG to N after every
+ * store before it; gtf_vcpu_wait() spins (yielding) until *FLAG >= N,
+ * false after SECONDS (by the TSC, or a spin count when its rate is
+ * unknown).
+ */
+void gtf_vcpu_publish(volatile uint32_t *flag, uint32_t n);
+bool gtf_vcpu_wait(const volatile uint32_t *flag, uint32_t n,
+                   unsigned int seconds);
 
 /* Platform hooks for setup.c (common/hypervisor.c, common/traps.c). */
 void gtf_hypervisor_init(void);

@@ -162,3 +162,30 @@ void gtf_vcpu_yield(void)
     else
         cpu_relax();
 }
+
+void gtf_vcpu_publish(volatile uint32_t *flag, uint32_t n)
+{
+    /* Every store before it stays ahead of the flag (x86 keeps stores in
+     * order for the other vCPU; this keeps the compiler from moving). */
+    asm volatile ( "" ::: "memory" );
+    *flag = n;
+}
+
+bool gtf_vcpu_wait(const volatile uint32_t *flag, uint32_t n,
+                   unsigned int seconds)
+{
+    uint64_t khz = gtf_tsc_khz(), start = rdtsc_ordered();
+    uint64_t limit = khz ? khz * 1000 * seconds : 0;
+    uint64_t spins = 0;
+
+    while ( *flag < n )
+    {
+        if ( limit ? rdtsc_ordered() - start > limit
+                   : ++spins > 100000000ull )
+            return false;
+        gtf_vcpu_yield();
+    }
+    /* Nothing the other vCPU published is read before the flag. */
+    asm volatile ( "" ::: "memory" );
+    return true;
+}

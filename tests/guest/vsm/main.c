@@ -14,7 +14,8 @@
  * Viridian hypercalls go through the Viridian hypercall page, from 32-bit
  * protected mode: control in EDX:EAX, input GPA (or fast input) in
  * EBX:ECX, output GPA in EDI:ESI, result in EDX:EAX.  Paging is off, so
- * a GPA is the address of a static buffer.  One vCPU, interrupts off.
+ * a GPA is the address of a static buffer.  Interrupts off; one vCPU
+ * until phase smp starts a second (only where the job gives 2).
  *
  * Phases, one "vsm: <phase>: <check>: ok" line per check:
  * probe    Viridian leaves present; HvCallEnablePartitionVtl (0x0D).
@@ -84,6 +85,22 @@
  *          slot), VTL1 takes it and returns, and VTL0's write faults
  *          again and is delivered.  Where the SynIC is absent the phase
  *          says so and is skipped.
+ * smp      Only with the SynIC (the run against pvdomaind --vsm, which
+ *          gives the guest 2 vCPUs): vCPU 1 (VP1) is started in VTL0, and
+ *          VP0's VTL1 enables VTL1 on it while it runs (0x0F, VP index 1,
+ *          an initial context with VP1's own VTL1 stack); VP1's first
+ *          VtlCall sets its VTL1's SIMP and VP assist page and its own
+ *          SYSENTER_CS.  Then VP0 enters VTL1, takes W of smp_page from
+ *          VTL0, writes it and keeps counting in it, and stays in VTL1
+ *          (a flag in shared memory says so) while VP1, in VTL0, sees the
+ *          count move, reads VTL1's marker and writes the page: the
+ *          violation enters VP1's VTL1 with the message in VP1's SIMP
+ *          (VP0's untouched), the write not landed and VP0 still in VTL1;
+ *          VP0's VTL1 gives W back while VP1's VTL1 waits, VP1's VTL1
+ *          returns and its VTL0 write lands, seen by VP0 still in VTL1.
+ *          SYSENTER_CS shows each bank stays its own: 0x1234 VP0's VTL0,
+ *          0x77 VP0's VTL1, 0x1111 VP1's VTL0, 0x2222 VP1's VTL1.  VP1
+ *          never prints: VP0 reports what it left in memory.
  * bench    1000 VtlCall + VtlReturn round trips and 1000 null Viridian
  *          hypercalls (HvCallFlushVirtualAddressSpace as a fast call,
  *          which Xen refuses at once with INVALID_PARAMETER), TSC cycles;
@@ -95,7 +112,7 @@
  *          drops the privileges and the calls are ACCESS_DENIED again.
  * Not covered yet: RAX/RCX restored from the VP assist page on a
  * non-fast VtlReturn, the paravisor answering a violation "retry", 64-bit
- * callers, a second vCPU.
+ * callers, more than two vCPUs.
  */
 #include "guest.h"
 
@@ -196,7 +213,8 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define VTL1_PAT            0x0007010600070106ull   /* WC in entries 2, 6 */
 #define CR4_OSFXSR          (1u << 9)
 #define MSR_SYSENTER_CS     0x174u
-#define VTL0_SYSENTER_CS    0x1234u         /* VTL1 writes 0x77 to its own */
+#define VTL0_SYSENTER_CS    0x1234u
+#define VTL1_SYSENTER_CS    0x77u           /* VTL1 writes it to its own */
 #define VTL1_MARKER         0x314c5456u     /* "VTL1" */
 
 /* HV_INITIAL_VP_CONTEXT (TLFS datatypes). */
@@ -669,16 +687,18 @@ static struct hv_segment flat(uint16_t selector, uint16_t attributes)
 }
 
 /*
- * HvCallEnableVpVtl(VP 0, VTL1) with VTL1's initial context: vtl1_entry
- * on vtl1_stack, interrupts off, the framework's flat segments and GDT,
- * the IDT with a shorter limit, CR4 with OSFXSR added, another PAT.
+ * HvCallEnableVpVtl(VP, VTL1) with VTL1's initial context: ENTRY on the
+ * stack ending at STACK_TOP, interrupts off, the framework's flat
+ * segments and GDT, the IDT with limit IDT_LIMIT, CR4 with OSFXSR added,
+ * another PAT.
  */
-static void set_vp_context(void)
+static void set_vp_context(uint32_t vp, void (*entry)(void),
+                           const uint8_t *stack_top, uint16_t idt_limit)
 {
     struct desc_ptr gdtr = read_gdtr(), idtr = read_idtr();
     struct hv_vp_context ctx = {
-        .rip = (uintptr_t)vtl1_entry,
-        .rsp = (uintptr_t)vtl1_stack + sizeof(vtl1_stack),
+        .rip = (uintptr_t)entry,
+        .rsp = (uintptr_t)stack_top,
         .rflags = 0x2,
         .cs = flat(0x08, 0xc09b),
         .ds = flat(0x10, 0xc093),
@@ -688,7 +708,7 @@ static void set_vp_context(void)
         .ss = flat(0x10, 0xc093),
         .tr = { .base = 0, .limit = 0x67, .selector = 0,
                 .attributes = 0x8b },
-        .idtr = { .limit = VTL1_IDT_LIMIT, .base = idtr.base },
+        .idtr = { .limit = idt_limit, .base = idtr.base },
         .gdtr = { .limit = gdtr.limit, .base = gdtr.base },
         .efer = 0,
         .cr0 = read_cr0(),
@@ -697,7 +717,7 @@ static void set_vp_context(void)
         .pat = VTL1_PAT,
     };
 
-    set_hdr(PARTITION_SELF, 0, 1);
+    set_hdr(PARTITION_SELF, vp, 1);
     memcpy(in_page + 16, &ctx, sizeof(ctx));
 }
 
@@ -790,7 +810,8 @@ static void paired_checks(void)
               hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
                       (uintptr_t)in_page, 0), ST_INVALID_PARAM, 0);
 
-    set_vp_context();
+    set_vp_context(0, vtl1_entry, vtl1_stack + sizeof(vtl1_stack),
+                   VTL1_IDT_LIMIT);
     expect_pv("0x0F EnableVpVtl(0, 1) with a VTL1 context",
               hv_call(HVCALL_ENABLE_VP_VTL, (uintptr_t)in_page, 0),
               ST_SUCCESS, 0);
@@ -1272,6 +1293,350 @@ static void violation_checks(void)
     printk("vsm: violation: end\n");
 }
 
+/* ---- phase smp: two vCPUs in different VTLs at the same time ---- */
+
+/* SYSENTER_CS of VP1's VTL0 and VTL1: with VP0's (VTL0_SYSENTER_CS and
+ * VTL1_SYSENTER_CS), a value that only one VTL of one vCPU holds. */
+#define VP1_VTL0_SYSENTER_CS    0x1111u
+#define VP1_VTL1_SYSENTER_CS    0x2222u
+#define SMP_VTL1_MARKER         0x31505653u     /* "SVP1" */
+#define SMP_VP1_VALUE           0x0e1f0e1fu
+#define SMP_WAIT_S              120
+
+/* Flags in shared memory: each is set once, by the vCPU named. */
+static struct {
+    volatile uint32_t vp1_up;       /* VP1: running in VTL0 */
+    volatile uint32_t enabled;      /* VP0's VTL1: VP1's VTL1 is enabled */
+    volatile uint32_t ready;        /* VP1: its VTL1 set its pages */
+    volatile uint32_t in_vtl1;      /* VP0: 1 inside VTL1, 2 left it */
+    volatile uint32_t fault_seen;   /* VP1's VTL1: its violation arrived */
+    volatile uint32_t gave_back;    /* VP0's VTL1: W of smp_page back */
+    volatile uint32_t done;         /* VP1: its write landed */
+} smp_flag;
+
+/* What VP0's VTL1 did and saw while VP1 acted. */
+static struct {
+    struct hv_result enable, protect, give_back;
+    uint32_t reason, cs, cs_after, readback, page1, ticks, timeouts;
+} smp0;
+
+/* What VP1 saw, in VTL0 and in VTL1, for VP0 to report. */
+static struct {
+    uint32_t vtl1_entries, vtl1_cs_first, vtl1_cs, vtl1_esp;
+    uint32_t vtl0_cs_after_call, vtl0_cs_end, vtl0_esp;
+    uint32_t tick_a, tick_b, page0, page1_end;
+    uint32_t in_vtl1_write, in_vtl1_handler, in_vtl1_end;
+    uint32_t reason, type, access, old;
+    uint64_t gpa, rip;
+    uint32_t timeouts, simp_writes;
+} smp1;
+
+/* Not static: smp_write names them. */
+volatile uint32_t smp_page[1024] __attribute__((aligned(4096)));
+uint32_t smp_value = SMP_VP1_VALUE;
+static uint8_t vp1_simp[4096] __attribute__((aligned(4096)));
+static uint8_t vp1_assist[4096] __attribute__((aligned(4096)));
+static uint8_t vp1_in[4096] __attribute__((aligned(4096)));
+static uint8_t vp1_vtl1_stack[4096] __attribute__((aligned(16)));
+
+/*
+ * vp1_vtl1_entry: VP1's VTL1 code, entered at the context's RIP by its
+ * first VtlCall and then after each VtlReturn: vp1_vtl1_main() and back.
+ * smp_write: VP1's VTL0 write of smp_value to smp_page[1], at
+ * smp_write_insn, through EBX and EDI, which VTL1 keeps (GPRs are
+ * shared), so that the write made again after VTL1 returns is the same.
+ */
+asm ( ".pushsection .text\n"
+      ".global vp1_vtl1_entry\n"
+      "vp1_vtl1_entry:\n\t"
+      "call vp1_vtl1_main\n\t"
+      "call *vtl_return_entry\n\t"
+      "jmp vp1_vtl1_entry\n"
+      ".global smp_write\n"
+      "smp_write:\n\t"
+      "push %ebx\n\t"
+      "push %edi\n\t"
+      "mov smp_value, %ebx\n\t"
+      "mov $smp_page + 4, %edi\n"
+      ".global smp_write_insn\n"
+      "smp_write_insn:\n\t"
+      "mov %ebx, (%edi)\n\t"
+      "pop %edi\n\t"
+      "pop %ebx\n\t"
+      "ret\n"
+      ".popsection\n" );
+
+void vp1_vtl1_entry(void);
+void vp1_vtl1_main(void);
+void smp_write(void);
+extern const uint8_t smp_write_insn[];
+
+static uint32_t stack_pointer(void)
+{
+    uint32_t sp;
+
+    asm volatile ( "mov %%esp, %0" : "=r" (sp) );
+    return sp;
+}
+
+/*
+ * VP1's VTL1, should VP0 never give smp_page back: it does so itself,
+ * with its own input page (in_page is VP0's).
+ */
+static void vp1_give_back(void)
+{
+    uint64_t part = PARTITION_SELF, gfn = (uintptr_t)smp_page >> 12;
+    uint32_t flags = MAP_RWX;
+
+    memset(vp1_in, 0, 32);
+    memcpy(vp1_in, &part, 8);
+    memcpy(vp1_in + 8, &flags, 4);
+    memcpy(vp1_in + 16, &gfn, 8);
+    hv_call(HVCALL_MODIFY_VTL_PROTECTION_MASK | CTL_REPS(1),
+            (uintptr_t)vp1_in, 0);
+}
+
+/*
+ * VP1's VTL1.  First entry (VtlCall): its own SIMP and VP assist page
+ * (the SIMP reaches the paravisor as VP1's register event) and its own
+ * SYSENTER_CS.  Second (VP1's VTL0 wrote smp_page): what the message
+ * and the page say, with VP0 still in its VTL1; then it waits for VP0's
+ * VTL1 to give W back, frees SINT0's slot and returns.
+ */
+void vp1_vtl1_main(void)
+{
+    const volatile uint8_t *m = vp1_simp;
+
+    smp1.vtl1_esp = stack_pointer();
+    if ( ++smp1.vtl1_entries == 1 )
+    {
+        smp1.vtl1_cs_first = rdmsr(MSR_SYSENTER_CS);
+        wrmsr(MSR_SYSENTER_CS, VP1_VTL1_SYSENTER_CS);
+        wrmsr(HV_MSR_SIMP, (uintptr_t)vp1_simp | 1);
+        smp1.simp_writes++;
+        wrmsr(HV_MSR_VP_ASSIST, (uintptr_t)vp1_assist | 1);
+        return;
+    }
+    smp1.in_vtl1_handler = smp_flag.in_vtl1;
+    smp1.vtl1_cs = rdmsr(MSR_SYSENTER_CS);
+    smp1.reason = get32(vp1_assist + VP_ASSIST_ENTRY);
+    smp1.type = get32(m);
+    smp1.access = m[MSG_ACCESS_TYPE];
+    smp1.gpa = get64(m + MSG_GPA);
+    smp1.rip = get64(m + MSG_RIP);
+    smp1.old = smp_page[1];
+    gtf_vcpu_publish(&smp_flag.fault_seen, 1);
+    if ( !gtf_vcpu_wait(&smp_flag.gave_back, 1, SMP_WAIT_S) )
+    {
+        smp1.timeouts++;
+        vp1_give_back();
+    }
+    *(volatile uint32_t *)vp1_simp = 0;     /* HVMSG_NONE: slot free */
+}
+
+/*
+ * VP1 in VTL0 (gtf_vcpu_up): its SYSENTER_CS; once VP0's VTL1 enabled
+ * its VTL1, a VtlCall for VTL1's setup; then, with VP0 inside VTL1, it
+ * watches VP0's VTL1 write smp_page and writes the page itself.
+ */
+static void vp1_main(unsigned int vcpu)
+{
+    unsigned int spins;
+
+    (void)vcpu;
+    wrmsr(MSR_SYSENTER_CS, VP1_VTL0_SYSENTER_CS);
+    gtf_vcpu_publish(&smp_flag.vp1_up, 1);
+    if ( !gtf_vcpu_wait(&smp_flag.enabled, 1, SMP_WAIT_S) )
+        goto out;
+    asm volatile ( "call *vtl_call_entry"
+                   ::: "eax", "ecx", "edx", "memory", "cc" );
+    smp1.vtl0_cs_after_call = rdmsr(MSR_SYSENTER_CS);
+    gtf_vcpu_publish(&smp_flag.ready, 1);
+    if ( !gtf_vcpu_wait(&smp_flag.in_vtl1, 1, SMP_WAIT_S) )
+        goto out;
+    /* VP0's VTL1 keeps counting in smp_page[2]: see it move. */
+    smp1.tick_a = smp_page[2];
+    smp1.tick_b = smp1.tick_a;
+    for ( spins = 0; smp1.tick_b == smp1.tick_a && spins < 10000000;
+          spins++ )
+    {
+        cpu_relax();
+        smp1.tick_b = smp_page[2];
+    }
+    smp1.page0 = smp_page[0];
+    smp1.in_vtl1_write = smp_flag.in_vtl1;
+    smp_write();
+    smp1.in_vtl1_end = smp_flag.in_vtl1;
+    smp1.page1_end = smp_page[1];
+    smp1.vtl0_esp = stack_pointer();
+    smp1.vtl0_cs_end = rdmsr(MSR_SYSENTER_CS);
+ out:
+    gtf_vcpu_publish(&smp_flag.done, 1);
+}
+
+/* VP0's VTL1: HvCallEnableVpVtl(VP 1) with VP1's VTL1 context. */
+static void vp0_vtl1_enable_vp1(void)
+{
+    set_vp_context(1, vp1_vtl1_entry,
+                   vp1_vtl1_stack + sizeof(vp1_vtl1_stack),
+                   read_idtr().limit);
+    smp0.enable = hv_call(HVCALL_ENABLE_VP_VTL, (uintptr_t)in_page, 0);
+}
+
+/*
+ * VP0's VTL1 while VP1 runs in VTL0: takes W of smp_page from VTL0,
+ * writes the page and counts in it until VP1's VTL1 has its violation,
+ * gives W back and stays until VP1's write has landed.
+ */
+static void vp0_vtl1_hold(void)
+{
+    uint64_t khz = gtf_tsc_khz(), start = rdtsc_ordered();
+    uint64_t limit = khz ? khz * 1000 * SMP_WAIT_S : 0;
+
+    smp0.reason = get32(vp_assist + VP_ASSIST_ENTRY);
+    smp0.cs = rdmsr(MSR_SYSENTER_CS);
+    smp0.protect = vtl1_protect_page(smp_page, MAP_RX);
+    smp_page[0] = SMP_VTL1_MARKER;
+    smp0.readback = smp_page[0];
+    gtf_vcpu_publish(&smp_flag.in_vtl1, 1);
+    while ( !smp_flag.fault_seen && !smp_flag.done )
+    {
+        smp_page[2] = ++smp0.ticks;
+        if ( limit ? rdtsc_ordered() - start > limit
+                   : smp0.ticks > 100000000u )
+        {
+            smp0.timeouts++;
+            break;
+        }
+        gtf_vcpu_yield();
+    }
+    smp0.give_back = vtl1_protect_page(smp_page, MAP_RWX);
+    gtf_vcpu_publish(&smp_flag.gave_back, 1);
+    if ( !gtf_vcpu_wait(&smp_flag.done, 1, SMP_WAIT_S) )
+        smp0.timeouts++;
+    smp0.page1 = smp_page[1];
+    smp0.cs_after = rdmsr(MSR_SYSENTER_CS);
+    gtf_vcpu_publish(&smp_flag.in_vtl1, 2);
+}
+
+static void smp_checks(void)
+{
+    int rc;
+
+    if ( !synic_given() )
+    {
+        printk("vsm: smp: skipped: no SynIC (HVMPV_synic not set)\n");
+        return;
+    }
+    rc = gtf_vcpu_up(1, vp1_main);
+    if ( rc )
+    {
+        gtf_failure("vsm: smp: VCPUOP_up of vCPU 1: %d (the guest needs 2 "
+                    "vCPUs)", rc);
+        return;
+    }
+    if ( !gtf_vcpu_wait(&smp_flag.vp1_up, 1, SMP_WAIT_S) )
+    {
+        gtf_error("vsm: smp: vCPU 1 did not start in %u s", SMP_WAIT_S);
+        return;
+    }
+    printk("vsm: smp: vCPU 1 runs in VTL0: ok\n");
+
+    /* VP1 runs (VTL0) while VP0's VTL1 enables VTL1 on it. */
+    vtl_call_hook(vp0_vtl1_enable_vp1);
+    expect_pv("0x0F from VP0's VTL1: EnableVpVtl(VP 1) while VP1 runs",
+              smp0.enable, ST_SUCCESS, 0);
+    if ( !gtf_ok() )
+        return;
+    gtf_vcpu_publish(&smp_flag.enabled, 1);
+    if ( !gtf_vcpu_wait(&smp_flag.ready, 1, SMP_WAIT_S) )
+    {
+        gtf_error("vsm: smp: VP1's VTL1 did not set up in %u s", SMP_WAIT_S);
+        return;
+    }
+    expect_value("smp", "VP1's VTL1 entries after its VtlCall",
+                 smp1.vtl1_entries, 1);
+    expect_value("smp", "VP1's VTL1 SYSENTER_CS at entry (its own bank)",
+                 smp1.vtl1_cs_first, 0);
+    expect_value("smp", "VP1's VTL0 SYSENTER_CS after the VtlCall",
+                 smp1.vtl0_cs_after_call, VP1_VTL0_SYSENTER_CS);
+
+    /* VP0 stays in VTL1 until VP1 is done. */
+    vtl_call_hook(vp0_vtl1_hold);
+    if ( !gtf_vcpu_wait(&smp_flag.done, 1, SMP_WAIT_S) )
+    {
+        gtf_error("vsm: smp: VP1 not done in %u s", SMP_WAIT_S);
+        return;
+    }
+    expect_value("smp", "waits that timed out (VP0's VTL1, VP1)",
+                 smp0.timeouts + smp1.timeouts, 0);
+    expect_value("smp", "VP0's VTL1 EntryReason (VtlCall)", smp0.reason,
+                 ENTRY_VTL_CALL);
+    expect_value("smp", "VP0's VTL1 SYSENTER_CS (VP0 VTL1's)", smp0.cs,
+                 VTL1_SYSENTER_CS);
+    expect_pv("0x0C from VP0's VTL1: W of smp_page taken from VTL0",
+              smp0.protect, ST_SUCCESS, 1);
+    expect_value("smp", "VP0's VTL1 reads its write to smp_page",
+                 smp0.readback, SMP_VTL1_MARKER);
+    if ( smp1.tick_b != smp1.tick_a && smp0.ticks > 1 )
+        printk("vsm: smp: VP1 in VTL0 saw VP0's VTL1 count in smp_page "
+               "(0x%x then 0x%x of %u): ok\n", smp1.tick_a, smp1.tick_b,
+               smp0.ticks);
+    else
+        gtf_failure("vsm: smp: VP1 saw smp_page[2] 0x%x then 0x%x, VP0's "
+                    "VTL1 counted %u", smp1.tick_a, smp1.tick_b,
+                    smp0.ticks);
+    expect_value("smp", "VP1 in VTL0 reads VP0's VTL1 marker", smp1.page0,
+                 SMP_VTL1_MARKER);
+    expect_value("smp", "VP0 inside VTL1 when VP1 wrote", smp1.in_vtl1_write,
+                 1);
+    expect_value("smp", "VP0 inside VTL1 while VP1's VTL1 ran",
+                 smp1.in_vtl1_handler, 1);
+    expect_value("smp", "VP1's VTL1 entries (its violation)",
+                 smp1.vtl1_entries, 2);
+    expect_value("smp", "VP1's VTL1 EntryReason (Interrupt)", smp1.reason,
+                 ENTRY_INTERRUPT);
+    expect_value("smp", "message type in VP1's SIMP (GpaIntercept)",
+                 smp1.type, HVMSG_GPA_INTERCEPT);
+    expect_value("smp", "message GPA", smp1.gpa, (uintptr_t)&smp_page[1]);
+    expect_value("smp", "message access type", smp1.access, ACCESS_WRITE);
+    expect_value("smp", "message RIP (VP1 VTL0's write)", smp1.rip,
+                 (uintptr_t)smp_write_insn);
+    expect_value("smp", "smp_page[1] as VP1's VTL1 found it (not written)",
+                 smp1.old, 0);
+    expect_value("smp", "VP1's VTL1 SYSENTER_CS (VP1 VTL1's)",
+                 smp1.vtl1_cs, VP1_VTL1_SYSENTER_CS);
+    if ( smp1.vtl1_esp > (uintptr_t)vp1_vtl1_stack &&
+         smp1.vtl1_esp <= (uintptr_t)vp1_vtl1_stack + sizeof(vp1_vtl1_stack) )
+        printk("vsm: smp: VP1's VTL1 ran on its own stack (ESP 0x%x, VP1 "
+               "VTL0's 0x%x): ok\n", smp1.vtl1_esp, smp1.vtl0_esp);
+    else
+        gtf_failure("vsm: smp: VP1's VTL1 ESP 0x%x is not on its stack",
+                    smp1.vtl1_esp);
+    expect_value("smp", "SINT0's slot of VP0's SIMP (untouched)",
+                 get32(vtl1_simp), 0);
+    expect_pv("0x0C from VP0's VTL1 while VP1's VTL1 waits: W back",
+              smp0.give_back, ST_SUCCESS, 1);
+    expect_value("smp", "VP1's write after its VTL1 returned",
+                 smp1.page1_end, SMP_VP1_VALUE);
+    expect_value("smp", "VP1's write read in VP0's VTL1", smp0.page1,
+                 SMP_VP1_VALUE);
+    expect_value("smp", "VP0 still inside VTL1 after VP1's write",
+                 smp1.in_vtl1_end, 1);
+    expect_value("smp", "VP1's VTL0 SYSENTER_CS (VP1 VTL0's)",
+                 smp1.vtl0_cs_end, VP1_VTL0_SYSENTER_CS);
+    expect_value("smp", "VP0's VTL1 SYSENTER_CS after VP1's switches",
+                 smp0.cs_after, VTL1_SYSENTER_CS);
+    expect_value("smp", "VP0's VTL0 SYSENTER_CS",
+                 rdmsr(MSR_SYSENTER_CS), VTL0_SYSENTER_CS);
+    expect_value("smp", "VP0 left VTL1", smp_flag.in_vtl1, 2);
+    /* For the job to add to the engine's counts: VP1's VTL1 entries
+     * after its first (the VtlCall) were violations. */
+    printk("vsm: smp: %u violation delivered to VP1's VTL1, %u SIMP write\n",
+           smp1.vtl1_entries ? smp1.vtl1_entries - 1 : 0, smp1.simp_writes);
+    printk("vsm: smp: end\n");
+}
+
 /* Violation round trips: VTL0's write to VTL0's next instruction. */
 static bool bench_violations(void)
 {
@@ -1373,6 +1738,8 @@ void test_main(void)
         vtl_checks();
         if ( gtf_ok() )
             violation_checks();
+        if ( gtf_ok() )
+            smp_checks();
         if ( gtf_ok() )
             bench();
     }

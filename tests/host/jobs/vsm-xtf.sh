@@ -41,19 +41,27 @@
 # violations as VTL1 saw, and the one it entered VTL1 for with its old
 # message still in the slot, none crashed.  The test double of
 # run 1 answers kind 0 only: its guest has no SynIC and says it skips.
+# Run 3's guest also has 2 vCPUs, for its phase smp: VP0's VTL1 enables
+# VTL1 on VP1 while VP1 runs, then VP0 stays in VTL1 (writing a page its
+# VTL1 made read-only for VTL0) while VP1, in VTL0, writes the page: the
+# violation goes to VP1's VTL1 (its own SIMP: a register event from vp1)
+# while VP0 is still in VTL1, each VTL of each vCPU keeping its own
+# SYSENTER_CS.  The engine must have enabled VTL1 on vp1 at VP0's VTL1's
+# request and delivered vp1's violation to it.
 #
 # The run steps keep the consoles and logs; the steps after them read
 # those, so each failure is reported under the name of what it checks.
 
 IMAGE=$PVR_GUEST/vsm/test-hvm32-vsm
 
-# vsm_boot NAME [--vsm [--synic]]: create NAME paused, set its viridian
-# param, record the domid; prints the setter's exit status on stdout's
-# last line.
+# vsm_boot NAME VCPUS [--vsm [--synic]]: create NAME paused with VCPUS
+# vCPUs, set its viridian param, record the domid; prints the setter's
+# exit status on stdout's last line.
 vsm_boot() {
-    local name=$1 domid rc
-    shift
-    guest_create_paused "$(xtf_guest_cfg "$name" "$IMAGE")" ||
+    local name=$1 vcpus=$2 domid rc
+    shift 2
+    guest_create_paused "$(xtf_guest_cfg "$name" "$IMAGE" \
+        "vcpus = $vcpus")" ||
         fail "xl create -p $name failed"
     domid=$(guest_domid "$name") || fail "no domid for $name"
     echo "$domid" > "$PVR_OUT/$name.domid"
@@ -91,7 +99,7 @@ vsm_run() {
     require_bin pvr-vsm-responder
     require_guest vsm/test-hvm32-vsm
     rm -f "$PVR_OUT"/vsm-xtf.* "$PVR_OUT"/vsm-responder.log
-    vsm_boot vsm-xtf --vsm
+    vsm_boot vsm-xtf 1 --vsm
     domid=$(cat "$PVR_OUT/vsm-xtf.domid")
     guest_unpause vsm-xtf || fail "xl unpause failed"
 
@@ -116,7 +124,7 @@ vsm_run() {
 vsm_plain_run() {
     [ "$(cat "$PVR_OUT/vsm-xtf.setup.rc" 2>/dev/null)" = 0 ] ||
         skip "needs the patched Xen (run 1 did not get HVMPV_vsm)"
-    vsm_boot vsm-plain
+    vsm_boot vsm-plain 1
     guest_unpause vsm-plain || fail "xl unpause failed"
     vsm_finish vsm-plain
 }
@@ -127,7 +135,7 @@ vsm_pvd_run() {
         skip "needs the patched Xen (run 1 did not get HVMPV_vsm)"
     require_bin pvdomaind
     rm -f "$PVR_OUT"/vsm-pvd.* "$PVR_OUT"/pvdomaind-vsm.log
-    vsm_boot vsm-pvd --vsm --synic
+    vsm_boot vsm-pvd 2 --vsm --synic
     domid=$(cat "$PVR_OUT/vsm-pvd.domid")
     guest_unpause vsm-pvd || fail "xl unpause failed"
     guest_dmesg_wait 400 "$domid" "vsm: waiting for the paravisor" ||
@@ -282,6 +290,7 @@ check_pvd_guest() {
     check_phase paired "paired: 0x0F again" "$log"
     check_phase vtl "vsm: vtl: end" "$log"
     check_phase violation "vsm: violation: end" "$log"
+    check_phase smp "vsm: smp: end" "$log"
     check_phase bench "vsm: bench: 1000 samples each" "$log"
     check_phase gone "vsm: gone: end" "$log"
     grep "Test result:" "$log"
@@ -296,7 +305,7 @@ check_pvd_guest() {
 check_pvd_engine() {
     local log=$PVR_OUT/pvdomaind-vsm.log domid want got held sum others
     domid=$(cat "$PVR_OUT/vsm-pvd.domid")
-    file_has "$log" "vsm: info: VTL engine for [0-9]* vCPUs, 2 reps a request"
+    file_has "$log" "vsm: info: VTL engine for 2 vCPUs, 2 reps a request"
     file_has "$log" "VSM events: kinds 0-3"
     file_has "$log" "vtl: info: VTL1 enabled: VTL0 view [0-9]*, VTL1 view [0-9]*"
     want=$(sed -n 's/.*vsm: paired: \([0-9]*\) calls answered.*/\1/p' \
@@ -332,13 +341,14 @@ check_pvd_engine() {
 }
 
 # The violations VTL1 saw were delivered by pvdomaind's engine: its
-# summary counts as many delivered, and as many entered on a busy slot
-# as VTL1 found its old message (the guest's busy-slot case; none
-# none crashed), VTL1's SIMP reached it as a register event, and its
-# decision lines show the write and the execution; then the figures.
+# summary counts as many delivered (VP0's and, from phase smp, VP1's),
+# and as many entered on a busy slot as VTL1 found its old message (the
+# guest's busy-slot case; none crashed), each VP's VTL1 SIMP reached it
+# as a register event, and its decision lines show the write and the
+# execution; then the figures.
 check_pvd_violation() {
     local log=$PVR_OUT/vsm-pvd.log plog=$PVR_OUT/pvdomaind-vsm.log
-    local want busy counts n50 n99 p50 p99 khz
+    local want busy counts n50 n99 p50 p99 khz smp_v smp_simp
     want=$(sed -n 's/.*vsm: violation: \([0-9]*\) violations delivered.*/\1/p' \
         "$log")
     busy=$(sed -n 's/.*vsm: violation: [0-9]* violations delivered to VTL1, \([0-9]*\) on a busy slot.*/\1/p' \
@@ -348,11 +358,19 @@ check_pvd_violation() {
     echo "VTL1 saw ${want:-?} violations and ${busy:-?} old messages;" \
         "pvdomaind's engine" \
         "(violations delivered busy crashed register-events): ${counts:-?}"
+    smp_v=$(sed -n "s/.*vsm: smp: \([0-9]*\) violation delivered to VP1's VTL1, \([0-9]*\) SIMP write.*/\1/p" \
+        "$log")
+    smp_simp=$(sed -n "s/.*vsm: smp: [0-9]* violation delivered to VP1's VTL1, \([0-9]*\) SIMP write.*/\1/p" \
+        "$log")
+    echo "phase smp: ${smp_v:-?} violation on VP1, ${smp_simp:-?} SIMP write"
     [ -n "$want" ] && [ "$want" -gt 2 ] && [ "$busy" = 1 ] ||
         fail "the guest counted ${want:-no} violations, ${busy:-no} busy"
-    [ "$counts" = "$((want + busy)) $want $busy 0 1" ] ||
-        fail "engine: ${counts:-no summary}, guest: $want violations," \
-            "$busy busy and 1 SIMP write"
+    [ "$smp_v" = 1 ] && [ "$smp_simp" = 1 ] ||
+        fail "phase smp counted ${smp_v:-no} violations," \
+            "${smp_simp:-no} SIMP writes"
+    [ "$counts" = "$((want + busy + smp_v)) $((want + smp_v)) $busy 0 $((1 + smp_simp))" ] ||
+        fail "engine: ${counts:-no summary}, guest: $want + $smp_v" \
+            "violations, $busy busy and $((1 + smp_simp)) SIMP writes"
     grep -q -E "vsm: info: vp0: kind 2 0x40000083 vtl 1 = 0x[0-9a-f]*1( |$)" \
         "$plog" || fail "no SIMP register event from VTL1"
     grep -q -E "vsm: info: vp0: violation gpa 0x[0-9a-f]+ access .w. vtl 0 -> action 1( |$)" \
@@ -379,6 +397,25 @@ check_pvd_violation() {
         "$(ratio "$(bench_field "$log" vsm-vtl-roundtrip p50)" "$n50")" ""
 }
 
+# Phase smp from the engine's side: VTL1 enabled on vp1 by a request from
+# vp0 in VTL1, vp1's own SIMP from its VTL1, and vp1's write violation
+# decided for vp1 (delivered), while vp0's last request before it was
+# VTL1's 0x0C taking W (vp0 stayed in VTL1: no vp0 VtlReturn is visible
+# here, the guest's lines prove that part).
+check_pvd_smp() {
+    local log=$PVR_OUT/vsm-pvd.log plog=$PVR_OUT/pvdomaind-vsm.log
+    check_phase smp "vsm: smp: end" "$log"
+    grep -E "vsm: smp: .*(VP0 inside VTL1|SYSENTER_CS|saw VP0's VTL1)" "$log"
+    grep -q -E "vsm: info: vp0: hypercall 0x000f reps 0 start 0 vtl 1 .*-> status 0x0000 " \
+        "$plog" || fail "no EnableVpVtl from vp0's VTL1 answered SUCCESS"
+    file_has "$plog" "vtl: info: VTL1 enabled on vp1"
+    grep -E "vsm: info: vp1: " "$plog" | head -n 5
+    grep -q -E "vsm: info: vp1: kind 2 0x40000083 vtl 1 = 0x[0-9a-f]*1( |$)" \
+        "$plog" || fail "no SIMP register event from vp1's VTL1"
+    grep -q -E "vsm: info: vp1: violation gpa 0x[0-9a-f]+ access .w. vtl 0 -> action 1( |$)" \
+        "$plog" || fail "no write violation of vp1 delivered (action 1)"
+}
+
 check_plain() {
     check_phase probe "probe: 0x0D without VSM: status 0x2" \
         "$PVR_OUT/vsm-plain.log"
@@ -403,4 +440,5 @@ step xen-log-pvdomaind check_xen_log
 step guest-pvdomaind check_pvd_guest
 step engine check_pvd_engine
 step violation check_pvd_violation
+step smp check_pvd_smp
 step --always cleanup vsm_cleanup
