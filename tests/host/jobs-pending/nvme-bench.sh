@@ -223,9 +223,7 @@ check_figures() {
 
 check_paths() {
     # The nvme path really went through blkback: blkfront's counters.
-    grep "vbd: .*blkfront: requests" "$PVR_OUT/pvdomaind.log" | tail -n 1
-    grep -q "vbd: .*blkfront: requests [1-9]" "$PVR_OUT/pvdomaind.log" ||
-        fail "pvdomaind's blkfront carried no request"
+    nvme_blkfront_counters "$PVR_OUT/pvdomaind.log" nvme_bench_blkfront_requests
     grep "pvr-guest: bench queue" "$PVR_OUT/$NAME.console.log"
 }
 

@@ -315,10 +315,9 @@ check_pvd_engine() {
     got=$(grep -c -E "vsm: info: vp[0-9]*: (hypercall 0x|violation gpa |kind 2 )" \
         "$log")
     sum=$(sed -n 's/.*vsm: info: summary: \([0-9]*\) hypercalls.*/\1/p' "$log")
+    # Violations plus register events, empty without a summary.
     others=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) violations (.*), \([0-9]*\) register events,.*/\1 \2/p' \
-        "$log")
-    # shellcheck disable=SC2086 # two numbers: violations, register events
-    [ -z "$others" ] || others=$(( $(echo $others | tr ' ' '+') ))
+        "$log" | awk '{ print $1 + $2 }')
     held=$(sed -n 's/.*; \([0-9]*\) lines held back$/\1/p' "$log")
     echo "guest counted ${want:-?} forwarded calls; pvdomaind logged $got" \
         "decisions, held back ${held:-?}, summary ${sum:-?}" \
