@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * pvr-blkbench: block-device throughput inside the Linux test guest, for
- * tests/host/jobs-pending/nvme-bench.sh, which compares the paravisor's NVMe
+ * tests/host/jobs/nvme-bench.sh, which compares the paravisor's NVMe
  * with Xen's PV blkfront and QEMU's NVMe on one backing file.
  *
  *   pvr-blkbench DEV seqwrite|seqread OFFSET_MIB SIZE_MIB
@@ -16,7 +16,7 @@
  *   pvr-bench: DEV MODE bytes=N ops=N seconds=S MBps=X iops=Y
  *
  * Exit status 0, or 1 with a line naming the failed call.  Figures only:
- * the job computes ratios between devices measured in the same boot.
+ * the job computes ratios between devices measured in the same run.
  */
 #define _GNU_SOURCE
 #include <errno.h>

@@ -45,8 +45,8 @@ DOM0_MODULES: list[str] = [
 # t10-pi, whose CRC libraries ask the crypto API for their generic
 # implementations: loaded first, as the guest has no modprobe) and ext4
 # (which also mounts ext2), for tests/host/jobs/nvme-linux.sh; Xen's PV
-# block frontend, which nvme-bench compares with the NVMe paths (it binds
-# only in a guest with the Xen platform device and a vbd).
+# block frontend, the baseline of nvme-bench's PV boot (it binds only in
+# a guest with Xen's PV interfaces, the platform device and a vbd).
 GUEST_MODULES: list[str] = [
     "tpm", "tpm_tis_core", "tpm_tis", "tpm_crb",
     "crct10dif_generic", "crc64_rocksoft_generic", "nvme-core", "nvme",

@@ -61,8 +61,8 @@ bb_run() {
 
     vbd_attach $DEVID "$NVME_IMG" || fail "cannot write the vbd's nodes"
     xs_wait 30 "$be/state" 2 || fail "blkback did not reach InitWait"
-    # A crashed guest is kept for guest_crash_report (its triple faults
-    # are why this job is pending; Xen makes a triple fault a reboot).
+    # A crashed guest is kept for guest_crash_report (Xen makes a triple
+    # fault a reboot; ../../README says what such faults turned out to be).
     guest_create_paused "$(xtf_guest_cfg nvme-blkback "$XTF_IMAGE" \
             'on_crash = "preserve"' 'on_reboot = "preserve"')" ||
         fail "xl create -p failed"

@@ -68,7 +68,7 @@ pn_run() {
         fail "cannot make $NVME_IMG"
     cp "$NVME_IMG" "$PVR_RUN/pvxl-nvme-expected.img"
     # A guest that triple-faults is kept (Xen makes the fault a reboot)
-    # for guest_crash_report: these faults are why this job is pending.
+    # for guest_crash_report (../../README: such faults are TCG's).
     pn_create "$NAME" "$NVME_IMG" '$a on_reboot = "preserve"' \
         '$a on_crash = "preserve"'
     read -r g p < "$PVR_OUT/domids"
