@@ -1476,6 +1476,19 @@ static void expect_icpt(const char *what, uint32_t type, uint32_t name,
            ST_SUCCESS, icpt.allow ? 2 : 1);
 }
 
+/* VTL0's write through FN, which VTL1 refuses or allows (ALLOW). */
+static void icpt_round(void (*fn)(void), uint32_t allow, const char *what,
+                       bool msr, uint64_t value, const uint8_t *insn)
+{
+    static unsigned int rounds;
+
+    icpt.allow = allow;
+    fn();
+    expect_icpt(what, msr ? HVMSG_MSR_INTERCEPT : HVMSG_REG_INTERCEPT,
+                msr ? MSR_SYSENTER_EIP : REG_CR0, value, (uintptr_t)insn,
+                msr ? 2 : 3, ++rounds);
+}
+
 static void intercept_checks(void)
 {
     uint32_t cr0;
@@ -1514,18 +1527,13 @@ static void intercept_checks(void)
     /* VTL0 clears WP: VTL1 refuses (RIP past the instruction only). */
     vtl1_hook = vtl1_on_intercept;
     icpt_cr0 = read_cr0() & ~CR0_WP;
-    icpt.allow = 0;
-    icpt_cr0_write();
-    expect_icpt("VTL1 entries for VTL0's CR0 write", HVMSG_REG_INTERCEPT,
-                REG_CR0, icpt_cr0, (uintptr_t)icpt_cr0_insn, 3, 1);
+    icpt_round(icpt_cr0_write, 0, "VTL1 entries for VTL0's CR0 write", false,
+               icpt_cr0, icpt_cr0_insn);
     expect_value("intercept", "VTL0's CR0.WP after VTL1 refused",
                  read_cr0() & CR0_WP, CR0_WP);
     /* Again: VTL1 allows it (RIP and CR0). */
-    icpt.allow = 1;
-    icpt_cr0_write();
-    expect_icpt("VTL1 entries for the CR0 write it allows",
-                HVMSG_REG_INTERCEPT, REG_CR0, icpt_cr0,
-                (uintptr_t)icpt_cr0_insn, 3, 2);
+    icpt_round(icpt_cr0_write, 1, "VTL1 entries for the CR0 write it allows",
+               false, icpt_cr0, icpt_cr0_insn);
     expect_value("intercept", "VTL0's CR0 after VTL1 allowed it", read_cr0(),
                  icpt_cr0);
     /* A CR0 bit outside the mask: no intercept. */
@@ -1539,18 +1547,12 @@ static void intercept_checks(void)
 
     /* SYSENTER_EIP: refused, then allowed. */
     icpt_eip = ICPT_EIP_NEW;
-    icpt.allow = 0;
-    icpt_msr_write();
-    expect_icpt("VTL1 entries for VTL0's WRMSR", HVMSG_MSR_INTERCEPT,
-                MSR_SYSENTER_EIP, ICPT_EIP_NEW, (uintptr_t)icpt_msr_insn, 2,
-                3);
+    icpt_round(icpt_msr_write, 0, "VTL1 entries for VTL0's WRMSR", true,
+               ICPT_EIP_NEW, icpt_msr_insn);
     expect_value("intercept", "SYSENTER_EIP after VTL1 refused",
                  rdmsr(MSR_SYSENTER_EIP), ICPT_EIP_OLD);
-    icpt.allow = 1;
-    icpt_msr_write();
-    expect_icpt("VTL1 entries for the WRMSR it allows", HVMSG_MSR_INTERCEPT,
-                MSR_SYSENTER_EIP, ICPT_EIP_NEW, (uintptr_t)icpt_msr_insn, 2,
-                4);
+    icpt_round(icpt_msr_write, 1, "VTL1 entries for the WRMSR it allows", true,
+               ICPT_EIP_NEW, icpt_msr_insn);
     expect_value("intercept", "SYSENTER_EIP after VTL1 allowed it",
                  rdmsr(MSR_SYSENTER_EIP), ICPT_EIP_NEW);
     vtl1_hook = NULL;
