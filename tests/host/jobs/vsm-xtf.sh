@@ -428,8 +428,10 @@ check_pvd_smp() {
 
 # Phase intercept from the engine's side: as many intercepts delivered as
 # VTL1 saw (none executed, busy or crashed), the CR0 and the MSR write
-# decided "enter VTL1", and VTL1's bad CrInterceptControl refused with
-# INVALID_REGISTER_VALUE.
+# decided "enter VTL1"; VTL1's bad CrInterceptControl got
+# INVALID_REGISTER_VALUE from the engine (check_pvd_engine counted those
+# calls as the engine's; their decision lines, errors, may be held back by
+# the rate limit, so the guest's lines say which status).
 check_pvd_intercept() {
     local log=$PVR_OUT/vsm-pvd.log plog=$PVR_OUT/pvdomaind-vsm.log want counts
     check_phase intercept "vsm: intercept: end" "$log"
@@ -448,8 +450,9 @@ check_pvd_intercept() {
         "$plog" || fail "no CR0 intercept delivered (action 1)"
     grep -q -E "vsm: info: vp0: intercept msr 0x176 value 0x102000 vtl 0 -> action 1( |$)" \
         "$plog" || fail "no SYSENTER_EIP intercept delivered (action 1)"
-    grep -q -E "vsm: info: vp0: hypercall 0x0051 reps 1 start 0 vtl 1 .*-> status 0x0050 " \
-        "$plog" || fail "no SetVpRegisters refused INVALID_REGISTER_VALUE"
+    file_has "$log" "CrInterceptControl, reserved bit 25: status 0x50 reps 0: ok"
+    file_has "$log" "CrInterceptControl, XCr0Write (not enforced): status 0x50 reps 0: ok"
+    file_has "$log" "intercept: VTL0's CR0.WP after VTL1 refused = 0x10000: ok"
 }
 
 check_plain() {
