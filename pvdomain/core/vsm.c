@@ -109,6 +109,14 @@ static void log_decision(struct pvr_daemon_vsm *d, unsigned int vcpu,
                      q.access & PVR_VSM_GLA_VALID ? " gla" : "",
                      q.src_vtl, (unsigned long long)answer);
         break;
+    case PVR_VSM_KIND_INTERCEPT:
+        if ( line_ok(d, answer != PVR_VSM_ACT_CRASH) )
+            pvr_info(COMP, "vp%u: intercept %s 0x%llx value 0x%llx vtl %u "
+                     "-> action %llu", vcpu,
+                     q.access & PVR_VSM_ICPT_MSR ? "msr" : "register",
+                     (unsigned long long)q.arg, (unsigned long long)q.data,
+                     q.src_vtl, (unsigned long long)answer);
+        break;
     default:
         if ( line_ok(d, q.kind == PVR_VSM_KIND_REGISTER) )
             pvr_info(COMP, "vp%u: kind %u 0x%llx vtl %u = 0x%llx", vcpu,
@@ -179,7 +187,9 @@ void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d)
     pvr_vtl_stats(d->vtl, &s);
     pvr_info(COMP, "summary: %llu hypercalls (%llu failed, %llu continued), "
              "%llu violations (%llu delivered, %llu on a busy slot, %llu crashed), "
-             "%llu register events, %llu malformed, %llu port errors; "
+             "%llu register events, %llu intercepts (%llu delivered, "
+             "%llu on a busy slot, %llu executed, %llu crashed), "
+             "%llu malformed, %llu port errors; "
              "%lu lines held back",
              (unsigned long long)s.hypercalls,
              (unsigned long long)s.hcall_errors,
@@ -189,6 +199,11 @@ void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d)
              (unsigned long long)s.busy_slots,
              (unsigned long long)s.crashes,
              (unsigned long long)s.reg_events,
+             (unsigned long long)s.intercepts,
+             (unsigned long long)s.icpt_delivered,
+             (unsigned long long)s.icpt_busy,
+             (unsigned long long)s.icpt_executed,
+             (unsigned long long)s.icpt_crashes,
              (unsigned long long)s.bad_requests,
              (unsigned long long)s.port_errors, d->held_back);
     pvr_vtl_destroy(d->vtl);

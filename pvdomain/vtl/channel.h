@@ -30,7 +30,7 @@ enum pvr_vsm_kind {
     PVR_VSM_KIND_HYPERCALL = 0,
     PVR_VSM_KIND_VIOLATION = 1,
     PVR_VSM_KIND_REGISTER = 2,
-    PVR_VSM_KIND_RESERVED = 3,
+    PVR_VSM_KIND_INTERCEPT = 3,
 };
 #define PVR_VSM_KIND_LAST           3   /* the range a server claims */
 
@@ -42,9 +42,17 @@ enum pvr_vsm_kind {
 #define PVR_VSM_ACC_X               (1u << 2)
 #define PVR_VSM_GLA_VALID           (1u << 3)
 
-/* Kind 1 answers (data 15:0). */
+/*
+ * Kind 3 (secure intercepts, xen-patches 0022): addr the register's name
+ * (HV_X64_REG_CR0/CR4) or, with count bit 0, the MSR index; data the
+ * value written.  The same answers as kind 1, 0 meaning "execute".
+ */
+#define PVR_VSM_ICPT_MSR            (1u << 0)
+
+/* Kind 1 and 3 answers (data 15:0). */
 enum pvr_vsm_action {
     PVR_VSM_ACT_RETRY = 0,      /* rights changed: re-execute in VTL0 */
+    PVR_VSM_ACT_EXECUTE = 0,    /* kind 3: let the write execute, once */
     PVR_VSM_ACT_ENTER_VTL1 = 1, /* message written: enter VTL1 (Interrupt) */
     PVR_VSM_ACT_CRASH = 2,      /* crash the domain */
 };
@@ -61,7 +69,7 @@ struct pvr_vsm_req {
     unsigned int rep_start; /* size 11:0 */
     bool fast;              /* size 12 */
     bool caller32;          /* size 13 */
-    /* kind 1 */
+    /* kind 1; kind 3: bit 0 MSR */
     unsigned int access;    /* count 3:0: R, W, X, GLA valid */
 };
 
@@ -187,6 +195,25 @@ static inline unsigned int pvr_vsm_answer_reps(uint64_t data)
 #define HV_X64_REG_CR_INTERCEPT_CR0_MASK    0x000e0001u
 #define HV_X64_REG_CR_INTERCEPT_CR4_MASK    0x000e0002u
 #define HV_X64_REG_CR_INTERCEPT_MISC_MASK   0x000e0003u
+/* Register names in kind 3 requests (hvdef HvX64RegisterCr0, Cr4). */
+#define HV_X64_REG_CR0                      0x00040000u
+#define HV_X64_REG_CR4                      0x00040003u
+
+/*
+ * HvX64RegisterCrInterceptControl (vsm-in-xen.md 4.2): the write
+ * intercepts Xen enforces (xen-patches 0022); other bits are refused.
+ */
+#define PVR_VTL_ICPT_CR0            (1u << 0)
+#define PVR_VTL_ICPT_CR4            (1u << 1)
+#define PVR_VTL_ICPT_LSTAR          (1u << 6)
+#define PVR_VTL_ICPT_STAR           (1u << 8)
+#define PVR_VTL_ICPT_CSTAR          (1u << 10)
+#define PVR_VTL_ICPT_EFER           (1u << 14)
+#define PVR_VTL_ICPT_SYSENTER_CS    (1u << 19)
+#define PVR_VTL_ICPT_SYSENTER_EIP   (1u << 20)
+#define PVR_VTL_ICPT_SYSENTER_ESP   (1u << 21)
+#define PVR_VTL_ICPT_SFMASK         (1u << 22)
+#define PVR_VTL_ICPT_SUPPORTED      0x00784543u
 
 /* Which first register names Xen forwards (vsm-channel). */
 static inline bool pvr_vsm_is_vsm_register(uint32_t name)

@@ -283,7 +283,7 @@ uint64_t pvr_vtl_request(pvr_vtl *v, unsigned int vp, uint64_t addr,
     /* Fields only Xen writes: a bad one is Xen's (or a forger's) fault. */
     if ( vp >= v->nr_vps || req.src_vtl > VTL_MAX ||
          !(v->vp[vp].enabled & (1u << req.src_vtl)) ||
-         req.kind > PVR_VSM_KIND_REGISTER )
+         req.kind > PVR_VSM_KIND_INTERCEPT )
     {
         v->stats.bad_requests++;
         PVR_LOG_GUEST(VTL_COMP, "vp%u: malformed VSM request kind %u "
@@ -294,6 +294,9 @@ uint64_t pvr_vtl_request(pvr_vtl *v, unsigned int vp, uint64_t addr,
             return pvr_vsm_hcall_answer(HV_STATUS_INVALID_PARAMETER, 0);
         case PVR_VSM_KIND_VIOLATION:
             v->stats.crashes++;
+            return PVR_VSM_ACT_CRASH;
+        case PVR_VSM_KIND_INTERCEPT:
+            v->stats.icpt_crashes++;
             return PVR_VSM_ACT_CRASH;
         default:
             return 0;
@@ -306,6 +309,8 @@ uint64_t pvr_vtl_request(pvr_vtl *v, unsigned int vp, uint64_t addr,
         return hypercall(v, vp, &req);
     case PVR_VSM_KIND_VIOLATION:
         return vtl__violation(v, vp, &req);
+    case PVR_VSM_KIND_INTERCEPT:
+        return vtl__intercept(v, vp, &req);
     default:
         return reg_event(v, vp, &req);
     }

@@ -26,6 +26,7 @@
 #define VINA_VALID          0x7ffULL        /* Vector, Enabled, AutoReset,
                                                AutoEoi */
 #define CR_CTL_VALID        0x1ffffffULL    /* bits 24:0 */
+#define CR0_MASK_VALID      0xffffffffULL   /* CR0 63:32 are reserved */
 
 struct reg_ctx {
     pvr_vtl *v;
@@ -159,11 +160,20 @@ static uint16_t reg_set(struct reg_ctx *r, uint32_t name, uint64_t val,
             st = HV_STATUS_INVALID_REGISTER_VALUE;
         break;
     case HV_X64_REG_CR_INTERCEPT_CONTROL:
-        if ( val & ~CR_CTL_VALID )
+        /*
+         * Reserved bits, and intercepts Xen does not enforce (XCR0, the
+         * reads, APIC base, descriptor tables, TSC_AUX, SGX): refused
+         * rather than accepted and never delivered [inf].
+         */
+        if ( val & ~(CR_CTL_VALID & PVR_VTL_ICPT_SUPPORTED) )
+            st = HV_STATUS_INVALID_REGISTER_VALUE;
+        break;
+    case HV_X64_REG_CR_INTERCEPT_CR0_MASK:
+        if ( val & ~CR0_MASK_VALID )
             st = HV_STATUS_INVALID_REGISTER_VALUE;
         break;
     default:
-        break;      /* the masks: any value */
+        break;      /* the CR4 and misc masks: any value */
     }
     if ( st == HV_STATUS_SUCCESS )
         *slot = val;

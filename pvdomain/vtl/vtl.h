@@ -66,6 +66,11 @@ struct pvr_vtl_stats {
     uint64_t busy_slots;            /* ... "enter VTL1", slot still busy */
     uint64_t crashes;               /* ... answered "crash" */
     uint64_t reg_events;            /* kind 2 requests */
+    uint64_t intercepts;            /* kind 3 requests */
+    uint64_t icpt_delivered;        /* ... answered "enter VTL1" */
+    uint64_t icpt_busy;             /* ... "enter VTL1", slot still busy */
+    uint64_t icpt_executed;         /* ... answered "execute" */
+    uint64_t icpt_crashes;          /* ... answered "crash" */
     uint64_t bad_requests;          /* malformed by Xen (kind 3, fields) */
     uint64_t port_errors;           /* hypervisor calls that failed */
 };

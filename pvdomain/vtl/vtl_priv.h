@@ -62,6 +62,9 @@ uint16_t vtl__get_registers(pvr_vtl *v, struct vtl_call *c);
 uint16_t vtl__set_registers(pvr_vtl *v, struct vtl_call *c);
 uint64_t vtl__violation(pvr_vtl *v, unsigned int vp,
                         const struct pvr_vsm_req *req);
+uint64_t vtl__intercept(pvr_vtl *v, unsigned int vp,
+                        const struct pvr_vsm_req *req);
+
 
 /*
  * Shared input checks.  vtl__read_input reads len bytes at the input

@@ -52,9 +52,11 @@ static void check_answer(const struct rec *r, uint64_t a)
 {
     unsigned int kind = r->addr >> 56;
 
-    if ( kind == PVR_VSM_KIND_VIOLATION && a > PVR_VSM_ACT_CRASH )
+    if ( (kind == PVR_VSM_KIND_VIOLATION ||
+          kind == PVR_VSM_KIND_INTERCEPT) && a > PVR_VSM_ACT_CRASH )
         abort();
-    if ( kind >= PVR_VSM_KIND_REGISTER && a != 0 )
+    if ( (kind == PVR_VSM_KIND_REGISTER || kind > PVR_VSM_KIND_INTERCEPT) &&
+         a != 0 )
         abort();
     if ( kind == PVR_VSM_KIND_HYPERCALL &&
          ((a & 0xffff0000ULL) || (a >> 44 & 0xf) ||

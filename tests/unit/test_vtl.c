@@ -51,7 +51,8 @@ static void test_pairing(void)
     pvr_sim_ioreq_servers(e.st.sim, &ranges);
     CHECK_EQ(ranges, 1);
     /* Each kind reaches it, also as pvr_sim_io() posts it. */
-    CHECK_EQ(vsm_post(&e, 1, pvr_vsm_addr(3, 0), 0, 0, 0), 0);
+    CHECK_EQ(vsm_post(&e, 1, pvr_vsm_addr(3, 0), 0, 0, 0),
+             PVR_VSM_ACT_CRASH);        /* an intercept without VTL1 */
     CHECK_EQ(pvr_sim_io(e.st.sim, 0, &req), 0);
     CHECK_EQ(req.data, HV_STATUS_INVALID_PARTITION_ID); /* a zero page */
     /* A bad shape (by pointer) does not reach it. */
@@ -306,9 +307,18 @@ static void test_registers(void)
     CHECK_EQ(set_reg(&e, 1, HV_REG_VSM_VINA, 0x1f2), 0);
     CHECK_EQ(get_reg(&e, 1, HV_REG_VSM_VINA, &v), 0);
     CHECK_EQ(v, 0x1f2);
-    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL, 0x1ffffff), 0);
+    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL, 0x784543), 0);
     CHECK_EQ(get_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL, &v), 0);
-    CHECK_EQ(v, 0x1ffffff);
+    CHECK_EQ(v, 0x784543);
+    /* XCr0Write and LSTAR read are valid bits Xen does not enforce. */
+    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL, 1 << 2),
+             HV_STATUS_INVALID_REGISTER_VALUE);
+    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL, 1 << 5),
+             HV_STATUS_INVALID_REGISTER_VALUE);
+    CHECK_EQ(get_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL, &v), 0);
+    CHECK_EQ(v, 0x784543);
+    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CR0_MASK, 1ULL << 32),
+             HV_STATUS_INVALID_REGISTER_VALUE);
     CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CR4_MASK, ~0ULL), 0);
     CHECK_EQ(get_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CR4_MASK, &v), 0);
     CHECK_EQ(v, ~0ULL);

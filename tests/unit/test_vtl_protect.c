@@ -348,6 +348,96 @@ static void test_two_vps(void)
     env_close(&e);
 }
 
+/* A secure intercept from vp at VTL vtl, as Xen sends it (kind 3). */
+static uint64_t icpt(struct env *e, unsigned int vp, unsigned int vtl,
+                     bool msr, uint64_t name, uint64_t val)
+{
+    return vsm_post(e, vp, pvr_vsm_addr(PVR_VSM_KIND_INTERCEPT, name), val,
+                    (msr ? PVR_VSM_ICPT_MSR : 0) | (uint32_t)vtl << 28, 0);
+}
+
+static void test_intercept(void)
+{
+    const uint64_t cr0 = 0x80000011ULL;         /* PG, ET, PE: WP cleared */
+    struct pvr_vtl_stats s;
+    uint8_t *m, want[256];
+    struct env e;
+    unsigned int i;
+
+    vsm_on(&e, 0);
+    /* Not intercepted (yet): Xen's copy was stale, the write executes. */
+    CHECK_EQ(icpt(&e, 0, 0, false, HV_X64_REG_CR0, cr0),
+             PVR_VSM_ACT_EXECUTE);
+    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CONTROL,
+                     PVR_VTL_ICPT_CR0 | PVR_VTL_ICPT_SYSENTER_EIP), 0);
+    CHECK_EQ(set_reg(&e, 1, HV_X64_REG_CR_INTERCEPT_CR0_MASK, 1u << 16), 0);
+    CHECK_EQ(icpt(&e, 0, 0, false, HV_X64_REG_CR4, 0x20), PVR_VSM_ACT_EXECUTE);
+    CHECK_EQ(icpt(&e, 0, 0, true, 0xc0000082u, 1), PVR_VSM_ACT_EXECUTE);
+    /* Intercepted, but VTL1 has no SIMP: nowhere to post, it executes. */
+    CHECK_EQ(icpt(&e, 0, 0, false, HV_X64_REG_CR0, cr0), PVR_VSM_ACT_EXECUTE);
+    simp(&e, 0, 1, NOT_RAM | 1);
+    CHECK_EQ(icpt(&e, 0, 0, false, HV_X64_REG_CR0, cr0), PVR_VSM_ACT_CRASH);
+
+    simp(&e, 0, 1, SIMP_GPA | 1);
+    m = gmem(&e, SIMP_GPA);
+    memset(m, 0, 4096);
+    memset(m + 256, 0xee, 256);                 /* SINT1's slot */
+    CHECK_EQ(icpt(&e, 0, 0, false, HV_X64_REG_CR0, cr0),
+             PVR_VSM_ACT_ENTER_VTL1);
+    /* HV_MESSAGE + HvX64RegisterInterceptMessage, byte by byte. */
+    memset(want, 0, sizeof(want));
+    want[0] = 0x06; want[1] = 0x00; want[2] = 0x01; want[3] = 0x80;
+    want[4] = 0x40;                             /* payload size */
+    want[16 + 5] = 1;                           /* write */
+    want[16 + 0x2e] = 0x04;                     /* name 0x00040000 */
+    for ( i = 0; i < 8; i++ )
+        want[16 + 0x30 + i] = cr0 >> (8 * i);
+    for ( i = 0; i < 256; i++ )
+        if ( m[i] != want[i] )
+        {
+            fprintf(stderr, "message byte %u: %#x, want %#x\n", i, m[i],
+                    want[i]);
+            CHECK(m[i] == want[i]);
+        }
+    CHECK_EQ(m[256], 0xee);
+    /* Busy slot: VTL1 takes its old message first. */
+    CHECK_EQ(icpt(&e, 0, 0, true, 0x176, 0x1234567890ULL),
+             PVR_VSM_ACT_ENTER_VTL1);
+    CHECK_EQ(m[0], 0x06);
+    memset(m, 0, 4);
+    CHECK_EQ(icpt(&e, 0, 0, true, 0x176, 0x1234567890ULL),
+             PVR_VSM_ACT_ENTER_VTL1);
+    /* HvX64MsrInterceptMessage: MSR, RDX, RAX. */
+    CHECK_EQ(get32(m), 0x80010001u);
+    CHECK_EQ(m[4], 0x40);
+    CHECK_EQ(m[16 + 5], 1);
+    CHECK_EQ(get32(m + 16 + 0x28), 0x176);
+    CHECK_EQ(get64(&e, SIMP_GPA + 16 + 0x30), 0x12);
+    CHECK_EQ(get64(&e, SIMP_GPA + 16 + 0x38), 0x34567890);
+
+    /* From VTL1, on a VP without VTL1, or a name beyond 32 bits: Xen's
+     * bug or a forger's, crash. */
+    memset(m, 0, 4);
+    CHECK_EQ(icpt(&e, 0, 1, false, HV_X64_REG_CR0, cr0), PVR_VSM_ACT_CRASH);
+    CHECK_EQ(icpt(&e, 1, 0, false, HV_X64_REG_CR0, cr0), PVR_VSM_ACT_CRASH);
+    CHECK_EQ(icpt(&e, 0, 0, true, 0x100000176ULL, 0), PVR_VSM_ACT_CRASH);
+    CHECK_EQ(m[0], 0);
+
+    pvr_vtl_stats(e.vtl, &s);
+    CHECK_EQ(s.intercepts, 11);
+    CHECK_EQ(s.icpt_executed, 4);
+    CHECK_EQ(s.icpt_delivered, 2);
+    CHECK_EQ(s.icpt_busy, 1);
+    CHECK_EQ(s.icpt_crashes, 4);
+    CHECK_EQ(s.delivered + s.busy_slots + s.crashes, 0);
+    env_close(&e);
+
+    /* Before VTL1 exists. */
+    env_open(&e, 2, 0);
+    CHECK_EQ(icpt(&e, 0, 0, false, HV_X64_REG_CR0, cr0), PVR_VSM_ACT_CRASH);
+    env_close(&e);
+}
+
 /* A known answer for what was asked. */
 static bool answer_ok(unsigned int kind, uint64_t a)
 {
@@ -356,7 +446,7 @@ static bool answer_ok(unsigned int kind, uint64_t a)
     };
     unsigned int i;
 
-    if ( kind == PVR_VSM_KIND_VIOLATION )
+    if ( kind == PVR_VSM_KIND_VIOLATION || kind == PVR_VSM_KIND_INTERCEPT )
         return a <= PVR_VSM_ACT_CRASH;
     if ( kind != PVR_VSM_KIND_HYPERCALL )
         return a == 0;
@@ -421,6 +511,7 @@ int main(void)
     test_modify();
     test_violation();
     test_two_vps();
+    test_intercept();
     test_hostile();
     return check_result("test_vtl_protect");
 }

@@ -85,6 +85,21 @@
  *          slot), VTL1 takes it and returns, and VTL0's write faults
  *          again and is delivered.  Where the SynIC is absent the phase
  *          says so and is skipped.
+ * intercept  Also only with the SynIC (xen-patches 0022): VTL1 sets
+ *          CrInterceptControl (Cr0Write, SYSENTER_EIP write) and the CR0
+ *          mask WP after bad values the paravisor refuses (reserved bit
+ *          25, XCr0Write it does not enforce: INVALID_REGISTER_VALUE;
+ *          from VTL0: INVALID_PARAMETER) and a CR0 for VTL0 with PG that
+ *          Xen refuses.  VTL0 clears CR0.WP: VTL1 is entered (EntryReason
+ *          Interrupt) with a RegisterIntercept message (CR0, the value,
+ *          VTL0's RIP on the MOV, its length 3), refuses by setting
+ *          only VTL0's RIP past it (HvCallSetVpRegisters for VTL0, which
+ *          Xen answers), and VTL0 finds WP still set and goes on; the
+ *          same write again, VTL1 allows it (RIP and CR0) and WP is
+ *          clear.  CR0.AM, outside the mask, does not intercept.  A
+ *          WRMSR of SYSENTER_EIP: an MsrIntercept message (RAX, RDX,
+ *          length 2), refused, then allowed (RIP and SysenterEip).
+ *          VTL1 then clears the control and WP goes back on freely.
  * smp      Only with the SynIC (the run against pvdomaind --vsm, which
  *          gives the guest 2 vCPUs): vCPU 1 (VP1) is started in VTL0, and
  *          VP0's VTL1 enables VTL1 on it while it runs (0x0F, VP index 1,
@@ -1293,6 +1308,267 @@ static void violation_checks(void)
     printk("vsm: violation: end\n");
 }
 
+/* ---- phase intercept: secure register intercepts (xen-patches 0022) ---- */
+
+#define REG_CR_ICPT_CTL     0x000e0000u
+#define REG_CR_ICPT_CR0     0x000e0001u
+#define REG_RIP             0x00020010u
+#define REG_CR0             0x00040000u
+#define REG_SYSENTER_EIP    0x00080006u
+/* CrInterceptControl: Cr0Write 0, XCr0Write 2, SYSENTER_EIP write 20. */
+#define ICPT_CR0_WRITE      (1u << 0)
+#define ICPT_XCR0_WRITE     (1u << 2)
+#define ICPT_SYSENTER_EIP   (1u << 20)
+#define ICPT_RESERVED       (1u << 25)
+#define CR0_PG              (1u << 31)
+#define CR0_AM              (1u << 18)
+#define CR0_WP              (1u << 16)
+#define MSR_SYSENTER_EIP    0x176u
+#define ICPT_EIP_OLD        0x00101000u
+#define ICPT_EIP_NEW        0x00102000u
+#define HVMSG_MSR_INTERCEPT 0x80010001u
+#define HVMSG_REG_INTERCEPT 0x80010006u
+#define INTERCEPT_SZ        0x40
+/* HvX64InterceptMessageHeader: InstructionLength 3:0 at +4; then the
+ * register's name at +0x2c and value at +0x30, or the MSR at +0x28 and
+ * RDX, RAX at +0x30, +0x38. */
+#define MSG_INSN_LEN        (16 + 4)
+#define MSG_REG_NAME        (16 + 0x2c)
+#define MSG_REG_VALUE       (16 + 0x30)
+#define MSG_MSR             (16 + 0x28)
+#define MSG_MSR_RDX         (16 + 0x30)
+#define MSG_MSR_RAX         (16 + 0x38)
+#define ST_INVALID_REG_VAL  0x50
+#define HV_INPUT_VTL0       0x10            /* UseTargetVtl, VTL0 */
+
+/*
+ * VTL0's intercepted writes, at global labels: CR0 from EBX (3 bytes,
+ * 0f 22 c3), SYSENTER_EIP from EAX (wrmsr, 2 bytes).
+ */
+asm ( ".pushsection .text\n"
+      ".global icpt_cr0_write\n"
+      "icpt_cr0_write:\n\t"
+      "push %ebx\n\t"
+      "mov icpt_cr0, %ebx\n"
+      ".global icpt_cr0_insn\n"
+      "icpt_cr0_insn:\n\t"
+      "mov %ebx, %cr0\n\t"
+      "pop %ebx\n\t"
+      "ret\n"
+      ".global icpt_msr_write\n"
+      "icpt_msr_write:\n\t"
+      "mov $0x176, %ecx\n\t"
+      "mov icpt_eip, %eax\n\t"
+      "xor %edx, %edx\n"
+      ".global icpt_msr_insn\n"
+      "icpt_msr_insn:\n\t"
+      "wrmsr\n\t"
+      "ret\n"
+      ".popsection\n" );
+
+void icpt_cr0_write(void);
+void icpt_msr_write(void);
+extern const uint8_t icpt_cr0_insn[], icpt_msr_insn[];
+uint32_t icpt_cr0, icpt_eip;
+
+/* What VTL1 saw on its last intercept entry, and how it completed it. */
+static struct {
+    uint32_t entries, allow, reason, type, size, access, len, name;
+    uint64_t rip, value;
+    struct hv_result done;
+} icpt;
+static struct hv_result icpt_set[6];
+
+static void write_cr0(uint32_t v)
+{
+    asm volatile ( "mov %0, %%cr0" :: "r" (v) : "memory" );
+}
+
+/* HvCallSetVpRegisters' element i: a name and its value. */
+static void set_elem(unsigned int i, uint32_t name, uint64_t value)
+{
+    memcpy(in_page + 16 + 32 * i, &name, 4);
+    memcpy(in_page + 16 + 32 * i + 16, &value, 8);
+}
+
+/* VTL1 sets VTL0's registers (HV_INPUT_VTL 0 for its own VP). */
+static struct hv_result set_vtl0(uint32_t name, uint64_t value,
+                                 uint32_t name2, uint64_t value2)
+{
+    set_hdr(PARTITION_SELF, 0, HV_INPUT_VTL0);
+    set_elem(0, name, value);
+    if ( name2 )
+        set_elem(1, name2, value2);
+    return hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(name2 ? 2 : 1),
+                   (uintptr_t)in_page, 0);
+}
+
+/* VTL1: bad intercept registers first, then CR0.WP and SYSENTER_EIP. */
+static void vtl1_intercept_setup(void)
+{
+    set_one_reg(REG_CR_ICPT_CTL, ICPT_RESERVED);
+    icpt_set[0] = hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+    set_one_reg(REG_CR_ICPT_CTL, ICPT_XCR0_WRITE);
+    icpt_set[1] = hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+    icpt_set[2] = set_vtl0(REG_CR0, read_cr0() | CR0_PG, 0, 0);
+    set_one_reg(REG_CR_ICPT_CR0, CR0_WP);
+    icpt_set[3] = hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+    set_one_reg(REG_CR_ICPT_CTL, ICPT_CR0_WRITE | ICPT_SYSENTER_EIP);
+    icpt_set[4] = hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+}
+
+static void vtl1_intercept_off(void)
+{
+    set_one_reg(REG_CR_ICPT_CTL, 0);
+    icpt_set[5] = hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                          (uintptr_t)in_page, 0);
+}
+
+/*
+ * VTL1, entered for an intercept: read the message, then complete the
+ * write as the TLFS has it: VTL0's RIP past the instruction, and the
+ * value too when icpt.allow says so.
+ */
+static void vtl1_on_intercept(void)
+{
+    const volatile uint8_t *m = vtl1_simp;
+    bool msr;
+
+    icpt.entries++;
+    icpt.reason = get32(vp_assist + VP_ASSIST_ENTRY);
+    icpt.type = get32(m);
+    msr = icpt.type == HVMSG_MSR_INTERCEPT;
+    icpt.size = m[MSG_PAYLOAD_SIZE];
+    icpt.access = m[MSG_ACCESS_TYPE];
+    icpt.len = m[MSG_INSN_LEN] & 0xf;
+    icpt.rip = get64(m + MSG_RIP);
+    icpt.name = get32(m + (msr ? MSG_MSR : MSG_REG_NAME));
+    icpt.value = msr ? get64(m + MSG_MSR_RAX) | get64(m + MSG_MSR_RDX) << 32
+                     : get64(m + MSG_REG_VALUE);
+    *(volatile uint32_t *)vtl1_simp = 0;
+    icpt.done = set_vtl0(REG_RIP, icpt.rip + icpt.len,
+                         icpt.allow ? (msr ? REG_SYSENTER_EIP : REG_CR0) : 0,
+                         icpt.value);
+}
+
+static void expect_icpt(const char *what, uint32_t type, uint32_t name,
+                        uint64_t value, uintptr_t rip, unsigned int len,
+                        unsigned int entries)
+{
+    expect_value("intercept", what, icpt.entries, entries);
+    expect_value("intercept", "VTL1's EntryReason (Interrupt)", icpt.reason,
+                 ENTRY_INTERRUPT);
+    expect_value("intercept", "message type", icpt.type, type);
+    expect_value("intercept", "message payload size", icpt.size,
+                 INTERCEPT_SZ);
+    expect_value("intercept", "message access type (write)", icpt.access,
+                 ACCESS_WRITE);
+    expect_value("intercept", "message register or MSR", icpt.name, name);
+    expect_value("intercept", "message value", icpt.value, value);
+    expect_value("intercept", "message RIP (VTL0's instruction)", icpt.rip,
+                 rip);
+    expect_value("intercept", "message instruction length", icpt.len, len);
+    expect("intercept", "0x51 from VTL1: VTL0's registers (Xen)", icpt.done,
+           ST_SUCCESS, icpt.allow ? 2 : 1);
+}
+
+/* VTL0's write through FN, which VTL1 refuses or allows (ALLOW). */
+static void icpt_round(void (*fn)(void), uint32_t allow, const char *what,
+                       bool msr, uint64_t value, const uint8_t *insn)
+{
+    static unsigned int rounds;
+
+    icpt.allow = allow;
+    fn();
+    expect_icpt(what, msr ? HVMSG_MSR_INTERCEPT : HVMSG_REG_INTERCEPT,
+                msr ? MSR_SYSENTER_EIP : REG_CR0, value, (uintptr_t)insn,
+                msr ? 2 : 3, ++rounds);
+}
+
+static void intercept_checks(void)
+{
+    uint32_t cr0;
+
+    if ( !synic_given() )
+    {
+        printk("vsm: intercept: skipped: no SynIC (HVMPV_synic not set)\n");
+        return;
+    }
+    /* WP on and SYSENTER_EIP set before VTL1 intercepts them. */
+    write_cr0(read_cr0() | CR0_WP);
+    wrmsr(MSR_SYSENTER_EIP, ICPT_EIP_OLD);
+    vtl_call_hook(vtl1_intercept_setup);
+    expect_pv("0x51 from VTL1: CrInterceptControl, reserved bit 25",
+              icpt_set[0], ST_INVALID_REG_VAL, 0);
+    expect_pv("0x51 from VTL1: CrInterceptControl, XCr0Write (not enforced)",
+              icpt_set[1], ST_INVALID_REG_VAL, 0);
+    expect("intercept", "0x51 from VTL1: VTL0's CR0 with PG (Xen)",
+           icpt_set[2], ST_INVALID_REG_VAL, 0);
+    expect_pv("0x51 from VTL1: CrInterceptCr0Mask WP", icpt_set[3],
+              ST_SUCCESS, 1);
+    expect_pv("0x51 from VTL1: CrInterceptControl Cr0Write, SYSENTER_EIP",
+              icpt_set[4], ST_SUCCESS, 1);
+    set_one_reg(REG_CR_ICPT_CTL, ICPT_CR0_WRITE);
+    expect_pv("0x51 from VTL0: CrInterceptControl (VTL0 has none)",
+              hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                      (uintptr_t)in_page, 0), ST_INVALID_PARAM, 0);
+    set_hdr(PARTITION_SELF, 0, HV_INPUT_VTL0);
+    set_elem(0, REG_RIP, 0);
+    expect("intercept", "0x51 from VTL0: its own RIP (Xen)",
+           hv_call(HVCALL_SET_VP_REGISTERS | CTL_REPS(1),
+                   (uintptr_t)in_page, 0), ST_ACCESS_DENIED, 0);
+    if ( !gtf_ok() )
+        return;
+
+    /* VTL0 clears WP: VTL1 refuses (RIP past the instruction only). */
+    vtl1_hook = vtl1_on_intercept;
+    icpt_cr0 = read_cr0() & ~CR0_WP;
+    icpt_round(icpt_cr0_write, 0, "VTL1 entries for VTL0's CR0 write", false,
+               icpt_cr0, icpt_cr0_insn);
+    expect_value("intercept", "VTL0's CR0.WP after VTL1 refused",
+                 read_cr0() & CR0_WP, CR0_WP);
+    /* Again: VTL1 allows it (RIP and CR0). */
+    icpt_round(icpt_cr0_write, 1, "VTL1 entries for the CR0 write it allows",
+               false, icpt_cr0, icpt_cr0_insn);
+    expect_value("intercept", "VTL0's CR0 after VTL1 allowed it", read_cr0(),
+                 icpt_cr0);
+    /* A CR0 bit outside the mask: no intercept. */
+    cr0 = read_cr0();
+    write_cr0(cr0 | CR0_AM);
+    expect_value("intercept", "CR0.AM set (unmasked)", read_cr0(),
+                 cr0 | CR0_AM);
+    write_cr0(cr0);
+    expect_value("intercept", "VTL1 entries after unmasked CR0 writes",
+                 icpt.entries, 2);
+
+    /* SYSENTER_EIP: refused, then allowed. */
+    icpt_eip = ICPT_EIP_NEW;
+    icpt_round(icpt_msr_write, 0, "VTL1 entries for VTL0's WRMSR", true,
+               ICPT_EIP_NEW, icpt_msr_insn);
+    expect_value("intercept", "SYSENTER_EIP after VTL1 refused",
+                 rdmsr(MSR_SYSENTER_EIP), ICPT_EIP_OLD);
+    icpt_round(icpt_msr_write, 1, "VTL1 entries for the WRMSR it allows", true,
+               ICPT_EIP_NEW, icpt_msr_insn);
+    expect_value("intercept", "SYSENTER_EIP after VTL1 allowed it",
+                 rdmsr(MSR_SYSENTER_EIP), ICPT_EIP_NEW);
+    vtl1_hook = NULL;
+
+    /* VTL1 stops intercepting: WP back on without an entry. */
+    vtl_call_hook(vtl1_intercept_off);
+    expect_pv("0x51 from VTL1: CrInterceptControl 0", icpt_set[5],
+              ST_SUCCESS, 1);
+    write_cr0(read_cr0() | CR0_WP);
+    expect_value("intercept", "VTL1 entries after it stopped", icpt.entries,
+                 4);
+    printk("vsm: intercept: %u intercepts delivered to VTL1\n",
+           icpt.entries);
+    printk("vsm: intercept: end\n");
+}
+
 /* ---- phase smp: two vCPUs in different VTLs at the same time ---- */
 
 /* SYSENTER_CS of VP1's VTL0 and VTL1: with VP0's (VTL0_SYSENTER_CS and
@@ -1738,6 +2014,8 @@ void test_main(void)
         vtl_checks();
         if ( gtf_ok() )
             violation_checks();
+        if ( gtf_ok() )
+            intercept_checks();
         if ( gtf_ok() )
             smp_checks();
         if ( gtf_ok() )

@@ -48,6 +48,14 @@
 # while VP0 is still in VTL1, each VTL of each vCPU keeping its own
 # SYSENTER_CS.  The engine must have enabled VTL1 on vp1 at VP0's VTL1's
 # request and delivered vp1's violation to it.
+# Run 3's phase intercept (xen-patches 0022): VTL1 sets
+# CrInterceptControl (Cr0Write with the mask WP, SYSENTER_EIP write) with
+# HvCallSetVpRegisters, which the engine validates (reserved and
+# unenforced bits, from VTL0) and Xen then applies; VTL0's CR0 and WRMSR
+# writes go to the engine as kind 3, which posts the RegisterIntercept
+# or MsrIntercept message, and Xen enters VTL1, which refuses or allows
+# each by setting VTL0's RIP (and value) itself.  The engine's summary
+# must count as many intercepts delivered as VTL1 saw.
 #
 # The run steps keep the consoles and logs; the steps after them read
 # those, so each failure is reported under the name of what it checks.
@@ -194,6 +202,8 @@ check_no_violation() {
         "vsm: violation: skipped: no SynIC (HVMPV_synic not set)"
     file_has "$PVR_OUT/vsm-xtf.log" \
         "vsm: violation: 0 violations delivered to VTL1, 0 on a busy slot"
+    file_has "$PVR_OUT/vsm-xtf.log" \
+        "vsm: intercept: skipped: no SynIC (HVMPV_synic not set)"
 }
 
 # The figures of phase bench: TSC cycles as us, and the round trip's
@@ -290,6 +300,7 @@ check_pvd_guest() {
     check_phase paired "paired: 0x0F again" "$log"
     check_phase vtl "vsm: vtl: end" "$log"
     check_phase violation "vsm: violation: end" "$log"
+    check_phase intercept "vsm: intercept: end" "$log"
     check_phase smp "vsm: smp: end" "$log"
     check_phase bench "vsm: bench: 1000 samples each" "$log"
     check_phase gone "vsm: gone: end" "$log"
@@ -311,13 +322,13 @@ check_pvd_engine() {
     want=$(sed -n 's/.*vsm: paired: \([0-9]*\) calls answered.*/\1/p' \
         "$PVR_OUT/vsm-pvd.log")
     # One decision line per request of any kind (hypercall, violation,
-    # register event), unless the rate limit held it back.
-    got=$(grep -c -E "vsm: info: vp[0-9]*: (hypercall 0x|violation gpa |kind 2 )" \
+    # register event, intercept), unless the rate limit held it back.
+    got=$(grep -c -E "vsm: info: vp[0-9]*: (hypercall 0x|violation gpa |kind 2 |intercept )" \
         "$log")
     sum=$(sed -n 's/.*vsm: info: summary: \([0-9]*\) hypercalls.*/\1/p' "$log")
-    # Violations plus register events, empty without a summary.
-    others=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) violations (.*), \([0-9]*\) register events,.*/\1 \2/p' \
-        "$log" | awk '{ print $1 + $2 }')
+    # Violations, register events and intercepts, empty without a summary.
+    others=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) violations (.*), \([0-9]*\) register events, \([0-9]*\) intercepts .*/\1 \2 \3/p' \
+        "$log" | awk '{ print $1 + $2 + $3 }')
     held=$(sed -n 's/.*; \([0-9]*\) lines held back$/\1/p' "$log")
     echo "guest counted ${want:-?} forwarded calls; pvdomaind logged $got" \
         "decisions, held back ${held:-?}, summary ${sum:-?}" \
@@ -415,6 +426,35 @@ check_pvd_smp() {
         "$plog" || fail "no write violation of vp1 delivered (action 1)"
 }
 
+# Phase intercept from the engine's side: as many intercepts delivered as
+# VTL1 saw (none executed, busy or crashed), the CR0 and the MSR write
+# decided "enter VTL1"; VTL1's bad CrInterceptControl got
+# INVALID_REGISTER_VALUE from the engine (check_pvd_engine counted those
+# calls as the engine's; their decision lines, errors, may be held back by
+# the rate limit, so the guest's lines say which status).
+check_pvd_intercept() {
+    local log=$PVR_OUT/vsm-pvd.log plog=$PVR_OUT/pvdomaind-vsm.log want counts
+    check_phase intercept "vsm: intercept: end" "$log"
+    want=$(sed -n 's/.*vsm: intercept: \([0-9]*\) intercepts delivered.*/\1/p' \
+        "$log")
+    counts=$(sed -n 's/.*vsm: info: summary: .*, \([0-9]*\) intercepts (\([0-9]*\) delivered, \([0-9]*\) on a busy slot, \([0-9]*\) executed, \([0-9]*\) crashed).*/\1 \2 \3 \4 \5/p' \
+        "$plog")
+    echo "VTL1 saw ${want:-?} intercepts; pvdomaind's engine" \
+        "(intercepts delivered busy executed crashed): ${counts:-?}"
+    [ -n "$want" ] && [ "$want" -gt 0 ] ||
+        fail "the guest counted no intercepts"
+    [ "$counts" = "$want $want 0 0 0" ] ||
+        fail "engine: ${counts:-no summary}, guest: $want intercepts"
+    grep -E "vsm: info: vp0: intercept " "$plog" | head -n 4
+    grep -q -E "vsm: info: vp0: intercept register 0x40000 value 0x[0-9a-f]+ vtl 0 -> action 1( |$)" \
+        "$plog" || fail "no CR0 intercept delivered (action 1)"
+    grep -q -E "vsm: info: vp0: intercept msr 0x176 value 0x102000 vtl 0 -> action 1( |$)" \
+        "$plog" || fail "no SYSENTER_EIP intercept delivered (action 1)"
+    file_has "$log" "CrInterceptControl, reserved bit 25: status 0x50 reps 0: ok"
+    file_has "$log" "CrInterceptControl, XCr0Write (not enforced): status 0x50 reps 0: ok"
+    file_has "$log" "intercept: VTL0's CR0.WP after VTL1 refused = 0x10000: ok"
+}
+
 check_plain() {
     check_phase probe "probe: 0x0D without VSM: status 0x2" \
         "$PVR_OUT/vsm-plain.log"
@@ -440,4 +480,5 @@ step guest-pvdomaind check_pvd_guest
 step engine check_pvd_engine
 step violation check_pvd_violation
 step smp check_pvd_smp
+step intercept check_pvd_intercept
 step --always cleanup vsm_cleanup
