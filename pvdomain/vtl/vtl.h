@@ -67,6 +67,7 @@ struct pvr_vtl_stats {
     uint64_t crashes;               /* ... answered "crash" */
     uint64_t reg_events;            /* kind 2 requests */
     uint64_t bad_requests;          /* malformed by Xen (kind 3, fields) */
+    uint64_t access_denied;         /* VTL0's input/output GPA not its own */
     uint64_t port_errors;           /* hypervisor calls that failed */
 };
 
