@@ -185,7 +185,8 @@ void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d)
     if ( !d )
         return;
     pvr_vtl_stats(d->vtl, &s);
-    pvr_info(COMP, "summary: %llu hypercalls (%llu failed, %llu continued), "
+    pvr_info(COMP, "summary: %llu hypercalls (%llu failed, %llu continued, "
+             "%llu GPAs VTL0 may not access), "
              "%llu violations (%llu delivered, %llu on a busy slot, %llu crashed), "
              "%llu register events, %llu intercepts (%llu delivered, "
              "%llu on a busy slot, %llu executed, %llu crashed), "
@@ -194,6 +195,7 @@ void pvr_daemon_vsm_destroy(struct pvr_daemon_vsm *d)
              (unsigned long long)s.hypercalls,
              (unsigned long long)s.hcall_errors,
              (unsigned long long)s.continuations,
+             (unsigned long long)s.access_denied,
              (unsigned long long)s.violations,
              (unsigned long long)s.delivered,
              (unsigned long long)s.busy_slots,

@@ -31,6 +31,7 @@ int pvr_vtl_create(pvr_port *p, const struct pvr_vtl_config *cfg,
     v->reps_per_request = cfg->reps_per_request ? cfg->reps_per_request
                                                 : PVR_VTL_DEFAULT_REPS;
     v->code_page_offsets = cfg->code_page_offsets;
+    v->caller_vtl = VTL_NR;
     /* TLFS vsm.md: a partition starts in VTL0, every other VTL off. */
     v->enabled = 1;
     for ( i = 0; i < v->nr_vps; i++ )
@@ -112,10 +113,51 @@ static uint16_t copy_status(pvr_vtl *v, int rc, const char *what,
     return HV_STATUS_INSUFFICIENT_MEMORY;
 }
 
+/*
+ * May a VTL0 caller have its input read (WANT PVR_ACCESS_R) or its output
+ * written (PVR_ACCESS_W) at GPA?  The engine copies through its own
+ * mappings, which VTL0's view does not govern, so without this a VTL0
+ * kernel could have the engine write where VTL1 took W from it.  The
+ * TLFS's status for a GPA the caller may not access: ACCESS_DENIED ("Access
+ * to the requested operation or object is denied") [inf: the TLFS names
+ * no status for this case].  The block lies in one page (vtl__block_ok).
+ */
+static uint16_t vtl0_may(pvr_vtl *v, uint64_t gpa, enum pvr_access want,
+                         const char *what)
+{
+    enum pvr_access have;
+    int rc;
+
+    if ( v->caller_vtl != 0 || !v->views )
+        return HV_STATUS_SUCCESS;
+    rc = pvr_port_altp2m_get_mem_access(v->port, v->domid, v->view[0],
+                                        gpa >> PVR_PAGE_SHIFT, &have);
+    /* Not in the view yet: the view's default, every right. */
+    if ( rc == -ESRCH || (rc == 0 && (have & want)) )
+        return HV_STATUS_SUCCESS;
+    /* Not RAM: the copy says so (INVALID_PARAMETER). */
+    if ( rc == -EINVAL )
+        return HV_STATUS_SUCCESS;
+    if ( rc )
+    {
+        v->stats.port_errors++;
+        pvr_log_e(PVR_LOG_ERROR, VTL_COMP, -rc, "rights of %s GPA %#llx",
+                  what, (unsigned long long)gpa);
+        return HV_STATUS_INSUFFICIENT_MEMORY;
+    }
+    v->stats.access_denied++;
+    PVR_LOG_GUEST(VTL_COMP, "%s GPA %#llx: VTL0 may not %s it", what,
+                  (unsigned long long)gpa,
+                  want == PVR_ACCESS_W ? "write" : "read");
+    return HV_STATUS_ACCESS_DENIED;
+}
+
 uint16_t vtl__read(pvr_vtl *v, uint64_t gpa, void *buf, size_t len)
 {
     uint16_t st = vtl__block_ok(gpa, len);
 
+    if ( st == HV_STATUS_SUCCESS )
+        st = vtl0_may(v, gpa, PVR_ACCESS_R, "input");
     if ( st == HV_STATUS_SUCCESS )
         st = copy_status(v, pvr_port_guest_read(v->port, v->domid, gpa, buf,
                                                 len), "input", gpa);
@@ -126,6 +168,8 @@ uint16_t vtl__write(pvr_vtl *v, uint64_t gpa, const void *buf, size_t len)
 {
     uint16_t st = vtl__block_ok(gpa, len);
 
+    if ( st == HV_STATUS_SUCCESS )
+        st = vtl0_may(v, gpa, PVR_ACCESS_W, "output");
     if ( st == HV_STATUS_SUCCESS )
         st = copy_status(v, pvr_port_guest_write(v->port, v->domid, gpa, buf,
                                                  len), "output", gpa);
@@ -239,7 +283,9 @@ static uint64_t hypercall(pvr_vtl *v, unsigned int vp,
         else
         {
             c.done = req->rep_start;
+            v->caller_vtl = req->src_vtl;
             st = calls[i].fn(v, &c);
+            v->caller_vtl = VTL_NR;
         }
         if ( st != HV_STATUS_SUCCESS )
             PVR_LOG_GUEST(VTL_COMP, "vp%u vtl%u %s reps %u-%u: status %#x",

@@ -72,6 +72,7 @@ struct pvr_vtl_stats {
     uint64_t icpt_executed;         /* ... answered "execute" */
     uint64_t icpt_crashes;          /* ... answered "crash" */
     uint64_t bad_requests;          /* malformed by Xen (kind 3, fields) */
+    uint64_t access_denied;         /* VTL0's input/output GPA not its own */
     uint64_t port_errors;           /* hypervisor calls that failed */
 };
 

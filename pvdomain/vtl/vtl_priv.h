@@ -44,6 +44,11 @@ struct pvr_vtl {
 
     struct vtl_vp vp[PVR_VTL_MAX_VPS];
     struct pvr_vtl_stats stats;
+    /*
+     * The VTL of the hypercall being decided, whose rights in its view
+     * vtl__read and vtl__write check; VTL_NR outside a hypercall.
+     */
+    unsigned int caller_vtl;
 };
 
 /* One decoded kind 0 request and what it answers. */

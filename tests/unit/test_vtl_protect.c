@@ -11,7 +11,9 @@
  * the SINT0 slot, a busy slot enters VTL1 with the old message left as it
  * is (a retry would spin), and no VTL1, no SIMP or a
  * bad SIMP crash the domain; with two VPs, VTL1 on vp1 enabled from
- * vp0's VTL1 and each VP's violation in its own VTL1's SIMP; thousands of random requests neither crash
+ * vp0's VTL1 and each VP's violation in its own VTL1's SIMP; a VTL0
+ * caller's input or output GPA in a page VTL1 took R or W from is
+ * ACCESS_DENIED, the page untouched; thousands of random requests neither crash
  * the engine nor get an answer outside the channel's values.
  * Cannot prove: that Xen fills in VTL0's CS, RIP, RFLAGS and CPL, which
  * the channel does not carry (xen-patches 0018; the vsm-xtf job checks
@@ -505,6 +507,48 @@ static void test_hostile(void)
     env_close(&e);
 }
 
+/*
+ * A VTL0 caller's output GPA in a page VTL1 took W from, or its input GPA
+ * in one it took R from: ACCESS_DENIED with the output left as it was,
+ * since the engine writes through its own mapping, which VTL0's view does
+ * not govern.  VTL1's calls with the same GPAs are not checked; with the
+ * rights back, VTL0's calls succeed.
+ */
+static void test_vtl0_gpas(void)
+{
+    const uint64_t vp_status_vtl0 = 0 | 3u << 16, vp_status_vtl1 = 1 | 3u << 16;
+    struct pvr_vtl_stats s;
+    struct env e;
+    uint64_t val;
+
+    vsm_on(&e, 64);
+    CHECK_EQ(st_of(protect(&e, HV_MAP_GPA_READABLE |
+                           HV_MAP_GPA_KERNEL_EXECUTABLE, 0,
+                           OUT_GPA >> PVR_PAGE_SHIFT, 1)), 0);
+    CHECK_EQ(get_reg(&e, 0, HV_REG_VSM_VP_STATUS, &val),
+             HV_STATUS_ACCESS_DENIED);
+    CHECK_EQ(val, 0xdeadbeef);
+    CHECK_EQ(get_reg(&e, 1, HV_REG_VSM_VP_STATUS, &val), 0);
+    CHECK_EQ(val, vp_status_vtl1);
+
+    /* No right at all on the input page: VTL0's input is not read. */
+    CHECK_EQ(st_of(protect(&e, 0, 0, IN_GPA >> PVR_PAGE_SHIFT, 1)), 0);
+    CHECK_EQ(st_of(protect(&e, HV_MAP_GPA_PERMISSIONS_ALL, 0,
+                           OUT_GPA >> PVR_PAGE_SHIFT, 1)), 0);
+    CHECK_EQ(get_reg(&e, 0, HV_REG_VSM_VP_STATUS, &val),
+             HV_STATUS_ACCESS_DENIED);
+    CHECK_EQ(val, 0xdeadbeef);
+    CHECK_EQ(set_reg(&e, 0, HV_REG_VSM_VINA, 0), HV_STATUS_ACCESS_DENIED);
+
+    CHECK_EQ(st_of(protect(&e, HV_MAP_GPA_PERMISSIONS_ALL, 0,
+                           IN_GPA >> PVR_PAGE_SHIFT, 1)), 0);
+    CHECK_EQ(get_reg(&e, 0, HV_REG_VSM_VP_STATUS, &val), 0);
+    CHECK_EQ(val, vp_status_vtl0);
+    pvr_vtl_stats(e.vtl, &s);
+    CHECK_EQ(s.access_denied, 3);
+    env_close(&e);
+}
+
 int main(void)
 {
     pvr_log_open(7, PVR_LOG_ERROR + 1, 2);
@@ -512,6 +556,7 @@ int main(void)
     test_violation();
     test_two_vps();
     test_intercept();
+    test_vtl0_gpas();
     test_hostile();
     return check_result("test_vtl_protect");
 }

@@ -100,6 +100,23 @@
  *          WRMSR of SYSENTER_EIP: an MsrIntercept message (RAX, RDX,
  *          length 2), refused, then allowed (RIP and SysenterEip).
  *          VTL1 then clears the control and WP goes back on freely.
+ * emul     Only with the SynIC, after phase violation (xen-patches
+ *          0020): VTL1 takes W from emul_wpage and every right from
+ *          emul_rpage.  VTL0's xen_version(XENVER_extraversion) into
+ *          emul_wpage fails with -EFAULT, the page unchanged (Xen's copy
+ *          is refused).  Its "rep insb" from port 0 (the device model's,
+ *          or all ones from Xen) into emul_wpage is a violation VTL1 sees
+ *          (access write, VTL0's RIP on the instruction) before any byte
+ *          landed; VTL1 gives the rights back, and VTL0's instruction,
+ *          made again, reads what the port gave a free buffer before,
+ *          and xen_version then succeeds.  With W taken again,
+ *          GetVpRegisters of VsmVpStatus (the paravisor's) and of
+ *          VsmCodePageOffsets (Xen's) with the output there are
+ *          ACCESS_DENIED, the bytes unchanged; GetVpRegisters with its
+ *          input in emul_rpage (Xen reads it) and EnableVpVtl with its
+ *          input there (the paravisor reads it) are ACCESS_DENIED; "rep
+ *          outsb" from emul_rpage is a read violation, and completes
+ *          after VTL1 gives R back.
  * smp      Only with the SynIC (the run against pvdomaind --vsm, which
  *          gives the guest 2 vCPUs): vCPU 1 (VP1) is started in VTL0, and
  *          VP0's VTL1 enables VTL1 on it while it runs (0x0F, VP index 1,
@@ -207,6 +224,7 @@ const char test_title[] = "VSM policy hypercalls (paravisor channel)";
 #define MSG_RIP             (16 + 24)
 #define MSG_GPA             (16 + 56)
 #define MEMORY_INTERCEPT_SZ 0x50
+#define ACCESS_READ         0
 #define ACCESS_WRITE        1
 #define ACCESS_EXECUTE      2
 /* HV_VP_VTL_CONTROL.EntryReason, at 8 in the VP assist page. */
@@ -1140,10 +1158,9 @@ static void vtl1_read_reason(void)
  * at the page (the write must not have landed), use it, give the right
  * back, clear the slot.
  */
-static void vtl1_on_violation(void)
+static void vtl1_read_message(void)
 {
     const volatile uint8_t *m = vtl1_simp;
-    bool exec = get64(m + MSG_GPA) == (uintptr_t)viol_xpage;
 
     viol_delivered++;
     seen.reason = get32(vp_assist + VP_ASSIST_ENTRY);
@@ -1152,6 +1169,13 @@ static void vtl1_on_violation(void)
     seen.access = m[MSG_ACCESS_TYPE];
     seen.rip = get64(m + MSG_RIP);
     seen.gpa = get64(m + MSG_GPA);
+}
+
+static void vtl1_on_violation(void)
+{
+    bool exec = get64(vtl1_simp + MSG_GPA) == (uintptr_t)viol_xpage;
+
+    vtl1_read_message();
     if ( exec )
     {
         seen.old = get32(viol_xpage);
@@ -1567,6 +1591,246 @@ static void intercept_checks(void)
     printk("vsm: intercept: %u intercepts delivered to VTL1\n",
            icpt.entries);
     printk("vsm: intercept: end\n");
+}
+
+/* ---- phase emul: what Xen does or emulates for VTL0 ---- */
+
+/*
+ * emul_ins(dst): "rep insb" of EMUL_BYTES bytes from port 0 to dst;
+ * emul_outs(src): "rep outsb" of 2 bytes from src to port 0.  Both
+ * return the ECX left (0: every byte moved).  Port 0 because VTL1's
+ * return sequence zeroes EDX (the high half of a 32-bit caller's
+ * control), so the instruction made again after VTL1 returns must not
+ * need another port in DX; ECX and EDI/ESI survive VTL1 (vtl1_entry).
+ */
+asm ( ".pushsection .text\n"
+      ".global emul_ins\n"
+      "emul_ins:\n\t"
+      "push %edi\n\t"
+      "mov 8(%esp), %edi\n\t"
+      "mov $16, %ecx\n\t"
+      "xor %edx, %edx\n\t"
+      "cld\n"
+      ".global emul_ins_insn\n"
+      "emul_ins_insn:\n\t"
+      "rep insb\n\t"
+      "mov %ecx, %eax\n\t"
+      "pop %edi\n\t"
+      "ret\n"
+      ".global emul_outs\n"
+      "emul_outs:\n\t"
+      "push %esi\n\t"
+      "mov 8(%esp), %esi\n\t"
+      "mov $2, %ecx\n\t"
+      "xor %edx, %edx\n\t"
+      "cld\n"
+      ".global emul_outs_insn\n"
+      "emul_outs_insn:\n\t"
+      "rep outsb\n\t"
+      "mov %ecx, %eax\n\t"
+      "pop %esi\n\t"
+      "ret\n"
+      ".popsection\n" );
+
+uint32_t emul_ins(void *dst);
+uint32_t emul_outs(const void *src);
+extern const uint8_t emul_ins_insn[], emul_outs_insn[];
+
+#define EMUL_BYTES          16
+#define EMUL_POISON         0xa5
+#define EMUL_POISON32       0xa5a5a5a5u
+#define HYPERVISOR_xen_version 17
+#define XENVER_extraversion 1
+#define XEN_EFAULT          (-14)
+#define MAP_NONE            0x0
+/* Offsets in emul_wpage and emul_rpage of each case's buffer. */
+#define EMUL_INS_AT         64
+#define EMUL_OUT_AT         128
+#define EMUL_IN_AT          512
+#define EMUL_OUTS_AT        256
+
+/* VTL1 takes W (emul_wpage) and R and W (emul_rpage) from VTL0. */
+static uint8_t emul_wpage[4096] __attribute__((aligned(4096)));
+static uint8_t emul_rpage[4096] __attribute__((aligned(4096)));
+static struct hv_result emul_setup[2];
+static unsigned int emul_violations;
+
+static void vtl1_emul_take(void)
+{
+    emul_setup[0] = vtl1_protect_page(emul_wpage, MAP_RX);
+    emul_setup[1] = vtl1_protect_page(emul_rpage, MAP_NONE);
+}
+
+static void vtl1_emul_take_w(void)
+{
+    emul_setup[0] = vtl1_protect_page(emul_wpage, MAP_RX);
+}
+
+static void vtl1_emul_give_w(void)
+{
+    emul_setup[0] = vtl1_protect_page(emul_wpage, MAP_RWX);
+}
+
+/*
+ * VTL1, entered for a violation of an emulated access: the message, the
+ * 4 bytes at its GPA as VTL1 finds them, every right of that page back.
+ */
+static void vtl1_on_emul(void)
+{
+    vtl1_read_message();
+    emul_violations++;
+    seen.old = get32((const volatile uint8_t *)(uintptr_t)seen.gpa);
+    seen.give_back = vtl1_protect_page(
+        (const void *)(uintptr_t)(seen.gpa & ~0xfffull), MAP_RWX);
+    *(volatile uint32_t *)vtl1_simp = 0;
+}
+
+static bool emul_poisoned(const uint8_t *p, unsigned int n)
+{
+    while ( n-- )
+        if ( p[n] != EMUL_POISON )
+            return false;
+    return true;
+}
+
+static void expect_emul_seen(const char *what, unsigned int entries,
+                             uint32_t access, const void *at,
+                             const uint8_t *insn, uint32_t old)
+{
+    char buf[96];
+
+    snprintf(buf, sizeof(buf), "%s: VTL1 entries so far", what);
+    expect_value("emul", buf, emul_violations, entries);
+    expect_value("emul", "VTL1's EntryReason (Interrupt)", seen.reason,
+                 ENTRY_INTERRUPT);
+    expect_value("emul", "message type (GpaIntercept)", seen.type,
+                 HVMSG_GPA_INTERCEPT);
+    expect_value("emul", "message GPA", seen.gpa, (uintptr_t)at);
+    expect_value("emul", "message access type", seen.access, access);
+    expect_value("emul", "message RIP (VTL0's string instruction)", seen.rip,
+                 (uintptr_t)insn);
+    expect_value("emul", "bytes at the GPA as VTL1 found them", seen.old, old);
+    expect_pv("0x0C from VTL1 in its handler: the rights back",
+              seen.give_back, ST_SUCCESS, 1);
+}
+
+/* One GetVpRegisters of NAME from VTL0, its output at OUT. */
+static struct hv_result emul_get_reg(uint32_t name, const void *out)
+{
+    set_names(&name, 1);
+    return hv_call(HVCALL_GET_VP_REGISTERS | CTL_REPS(1),
+                   (uintptr_t)in_page, (uintptr_t)out);
+}
+
+/*
+ * VTL1 takes W from emul_wpage and every right from emul_rpage; VTL0
+ * then has Xen, the emulator and the paravisor touch them for it.  A
+ * copy Xen makes (xen_version's output) fails (-EFAULT) with the page
+ * unchanged; an emulated string instruction ("rep insb" into emul_wpage,
+ * "rep outsb" from emul_rpage, made by Xen's emulator and the device
+ * model) is a violation VTL1 sees before any byte moved, and after VTL1
+ * gives the rights back the instruction is made again and completes; a
+ * VSM hypercall's output (engine or Xen) or input (Xen's read, the
+ * engine's read) there is ACCESS_DENIED, the output unchanged.
+ */
+static void emul_checks(void)
+{
+    uint8_t ref[EMUL_BYTES], ver[EMUL_BYTES];
+    const uint32_t vp_status = REG_VP_STATUS;
+    unsigned int before = viol_delivered;
+    long rc;
+
+    if ( !synic_given() )
+    {
+        printk("vsm: emul: skipped: no SynIC (HVMPV_synic not set)\n");
+        return;
+    }
+    expect_value("emul", "ECX left by rep insb into a free buffer",
+                 emul_ins(ref), 0);
+    expect_value("emul", "xen_version(extraversion) into a free buffer",
+                 gtf_hypercall2(HYPERVISOR_xen_version, XENVER_extraversion,
+                                (uintptr_t)ver), 0);
+    memset(emul_wpage, EMUL_POISON, sizeof(emul_wpage));
+    memset(emul_rpage, EMUL_POISON, sizeof(emul_rpage));
+    memset(emul_rpage + EMUL_OUTS_AT, 0, 2);
+    set_names(&vp_status, 1);
+    memcpy(emul_rpage, in_page, 32);
+    set_hdr(PARTITION_SELF, 1, 1);
+    memcpy(emul_rpage + EMUL_IN_AT, in_page, 32);
+    printk("vsm: emul: pages W-less at gfn 0x%lx, R-less at gfn 0x%lx\n",
+           (unsigned long)((uintptr_t)emul_wpage >> 12),
+           (unsigned long)((uintptr_t)emul_rpage >> 12));
+    vtl_call_hook(vtl1_emul_take);
+    expect_pv("0x0C from VTL1: W taken from emul_wpage", emul_setup[0],
+              ST_SUCCESS, 1);
+    expect_pv("0x0C from VTL1: R and W taken from emul_rpage", emul_setup[1],
+              ST_SUCCESS, 1);
+    if ( !gtf_ok() )
+        return;
+
+    /* (a) A hypercall whose output Xen copies: refused, page unchanged. */
+    rc = gtf_hypercall2(HYPERVISOR_xen_version, XENVER_extraversion,
+                        (uintptr_t)emul_wpage);
+    expect_value("emul", "xen_version(extraversion) into emul_wpage",
+                 (uint64_t)rc, (uint64_t)XEN_EFAULT);
+    expect_value("emul", "emul_wpage after it (poison kept)",
+                 emul_poisoned(emul_wpage, EMUL_BYTES), 1);
+
+    /* (b) rep insb: a violation, then the instruction completes. */
+    vtl1_hook = vtl1_on_emul;
+    expect_value("emul", "ECX left by rep insb into emul_wpage",
+                 emul_ins(emul_wpage + EMUL_INS_AT), 0);
+    vtl1_hook = NULL;
+    expect_emul_seen("rep insb", 1, ACCESS_WRITE, emul_wpage + EMUL_INS_AT,
+                     emul_ins_insn, EMUL_POISON32);
+    expect_value("emul", "rep insb's bytes after VTL1 returned",
+                 memcmp(emul_wpage + EMUL_INS_AT, ref, EMUL_BYTES) == 0, 1);
+    rc = gtf_hypercall2(HYPERVISOR_xen_version, XENVER_extraversion,
+                        (uintptr_t)emul_wpage);
+    expect_value("emul", "xen_version(extraversion) with W given back",
+                 (uint64_t)rc, 0);
+    expect_value("emul", "its bytes in emul_wpage",
+                 memcmp(emul_wpage, ver, EMUL_BYTES) == 0, 1);
+
+    /* (c) VSM hypercalls' outputs: the engine's, and Xen's own. */
+    vtl_call_hook(vtl1_emul_take_w);
+    expect_pv("0x0C from VTL1: W taken from emul_wpage again", emul_setup[0],
+              ST_SUCCESS, 1);
+    expect_pv("0x50 VsmVpStatus, output in emul_wpage",
+              emul_get_reg(REG_VP_STATUS, emul_wpage + EMUL_OUT_AT),
+              ST_ACCESS_DENIED, 0);
+    expect_pv("0x50 VsmCodePageOffsets (Xen's), output in emul_wpage",
+              emul_get_reg(REG_CODE_PAGE_OFFS, emul_wpage + EMUL_OUT_AT),
+              ST_ACCESS_DENIED, 0);
+    expect_value("emul", "emul_wpage after them (poison kept)",
+                 emul_poisoned(emul_wpage + EMUL_OUT_AT, 16), 1);
+
+    /* (d) Inputs in emul_rpage: Xen's read (0x50), the engine's (0x0F). */
+    expect("emul", "0x50 with its input in emul_rpage (Xen reads it)",
+           hv_call(HVCALL_GET_VP_REGISTERS | CTL_REPS(1),
+                   (uintptr_t)emul_rpage, (uintptr_t)out_page),
+           ST_ACCESS_DENIED, 0);
+    expect_pv("0x0F with its input in emul_rpage",
+              hv_call(HVCALL_ENABLE_VP_VTL, (uintptr_t)(emul_rpage + EMUL_IN_AT),
+                      0),
+              ST_ACCESS_DENIED, 0);
+
+    /* (e) rep outsb reads emul_rpage: a read violation. */
+    vtl1_hook = vtl1_on_emul;
+    expect_value("emul", "ECX left by rep outsb from emul_rpage",
+                 emul_outs(emul_rpage + EMUL_OUTS_AT), 0);
+    vtl1_hook = NULL;
+    expect_emul_seen("rep outsb", 2, ACCESS_READ, emul_rpage + EMUL_OUTS_AT,
+                     emul_outs_insn, EMUL_POISON32 << 16);
+
+    vtl_call_hook(vtl1_emul_give_w);
+    expect_pv("0x0C from VTL1: W given back to emul_wpage", emul_setup[0],
+              ST_SUCCESS, 1);
+    expect_value("emul", "violations delivered for emulated accesses",
+                 viol_delivered - before, 2);
+    printk("vsm: emul: %u violations of emulated accesses delivered to "
+           "VTL1\n", viol_delivered - before);
+    printk("vsm: emul: end\n");
 }
 
 /* ---- phase smp: two vCPUs in different VTLs at the same time ---- */
@@ -2014,6 +2278,8 @@ void test_main(void)
         vtl_checks();
         if ( gtf_ok() )
             violation_checks();
+        if ( gtf_ok() )
+            emul_checks();
         if ( gtf_ok() )
             intercept_checks();
         if ( gtf_ok() )

@@ -41,6 +41,12 @@
 # violations as VTL1 saw, and the one it entered VTL1 for with its old
 # message still in the slot, none crashed.  The test double of
 # run 1 answers kind 0 only: its guest has no SynIC and says it skips.
+# Then its phase emul (xen-patches 0020): what Xen copies for VTL0
+# (xen_version's output, Xen's own GetVpRegisters input and output) into
+# or out of a page VTL1 protected is refused, an emulated string
+# instruction there (rep insb, rep outsb) is a violation delivered to
+# VTL1 before any byte moved, and the engine refuses a VSM call's input
+# or output GPA VTL0 may not access (ACCESS_DENIED).
 # Run 3's guest also has 2 vCPUs, for its phase smp: VP0's VTL1 enables
 # VTL1 on VP1 while VP1 runs, then VP0 stays in VTL1 (writing a page its
 # VTL1 made read-only for VTL0) while VP1, in VTL0, writes the page: the
@@ -455,6 +461,45 @@ check_pvd_intercept() {
     file_has "$log" "intercept: VTL0's CR0.WP after VTL1 refused = 0x10000: ok"
 }
 
+# Phase emul: what Xen does or emulates for VTL0 respects VTL1's
+# protections (xen-patches 0020).  The guest proved the bytes unchanged,
+# the errors and the two violations; here Xen's log names the refused
+# copies of both pages (xen_version's and Xen's own GetVpRegisters
+# output, the rep insb before its violation; the input of 0x50 and the
+# rep outsb's source), pvdomaind delivered the two violations of
+# emulated accesses with their GPAs and access (write into the W-less
+# page, read of the R-less one), and its engine refused the three GPAs
+# VTL0 may not access (two outputs, one input).
+check_pvd_emul() {
+    local log=$PVR_OUT/vsm-pvd.log plog=$PVR_OUT/pvdomaind-vsm.log
+    local xlog=$PVR_OUT/xl-dmesg.txt domid w r n
+    domid=$(cat "$PVR_OUT/vsm-pvd.domid")
+    check_phase emul "vsm: emul: end" "$log"
+    file_has "$log" \
+        "vsm: emul: 2 violations of emulated accesses delivered to VTL1"
+    w=$(sed -n 's/.*vsm: emul: pages W-less at gfn \(0x[0-9a-f]*\), .*/\1/p' \
+        "$log")
+    r=$(sed -n 's/.*vsm: emul: .*, R-less at gfn \(0x[0-9a-f]*\)$/\1/p' \
+        "$log")
+    [ -n "$w" ] && [ -n "$r" ] || fail "the guest named no pages"
+    grep "(XEN)" "$xlog" | grep "d${domid}v" |
+        grep -E "VSM: VTL0 (write|read) of gfn ($w|$r) by Xen refused"
+    n=$(grep "(XEN)" "$xlog" | grep -c -E \
+        "d${domid}v[0-9]+ VSM: VTL0 write of gfn $w by Xen refused")
+    [ "$n" -ge 3 ] || fail "Xen logged $n refused writes of gfn $w, not 3"
+    n=$(grep "(XEN)" "$xlog" | grep -c -E \
+        "d${domid}v[0-9]+ VSM: VTL0 read of gfn $r by Xen refused")
+    [ "$n" -ge 2 ] || fail "Xen logged $n refused reads of gfn $r, not 2"
+    grep -q -E "vsm: info: vp0: violation gpa $(printf '0x%x' \
+        $((w * 4096 + 64))) access -w- gla vtl 0 -> action 1$" "$plog" ||
+        fail "no violation of rep insb at gfn $w + 64 delivered"
+    grep -q -E "vsm: info: vp0: violation gpa $(printf '0x%x' \
+        $((r * 4096 + 256))) access r-- gla vtl 0 -> action 1$" "$plog" ||
+        fail "no violation of rep outsb at gfn $r + 256 delivered"
+    echo "pvdomaind delivered the violations of rep insb and rep outsb"
+    file_has "$plog" "summary: .*, 3 GPAs VTL0 may not access)"
+}
+
 check_plain() {
     check_phase probe "probe: 0x0D without VSM: status 0x2" \
         "$PVR_OUT/vsm-plain.log"
@@ -479,6 +524,7 @@ step xen-log-pvdomaind check_xen_log
 step guest-pvdomaind check_pvd_guest
 step engine check_pvd_engine
 step violation check_pvd_violation
+step emul check_pvd_emul
 step smp check_pvd_smp
 step intercept check_pvd_intercept
 step --always cleanup vsm_cleanup
