@@ -34,9 +34,7 @@
  * (bounded: NVME_DBBUF_ROUNDS rounds per call).  An SQ that has
  * commands in the pool leaves its EventIdx behind, so the guest does
  * not ring at all: their completions run nvme__process, which reads the
- * shadow tail, and meanwhile the controller asks to be polled
- * (pvr_nvme_poll(), every PVR_NVME_POLL_US), so that a new command need
- * not wait for a completion.  A CQ's EventIdx normally says size - 1, which no head
+ * shadow tail.  A CQ's EventIdx normally says size - 1, which no head
  * update reaches except the one that wraps: the controller reads the
  * shadow heads anyway.  It asks for every head update (EventIdx = the
  * head it saw, then a full barrier and a re-read, as for SQs) while a

@@ -66,8 +66,6 @@ int pvr_nvme_create(const struct pvr_nvme_config *cfg, pvr_nvme **out)
     }
     n->io_queues = cfg->io_queues ? cfg->io_queues : PVR_NVME_MAX_IO_QUEUES;
     n->dbbuf.allowed = !cfg->no_shadow_doorbells;
-    n->poll_set = cfg->poll_set;
-    n->poll_opaque = cfg->poll_opaque;
     snprintf(n->serial, sizeof(n->serial), "%s",
              cfg->serial ? cfg->serial : "PVR0001");
     make_uuid(n);

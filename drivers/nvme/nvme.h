@@ -75,13 +75,6 @@ struct pvr_nvme_config {
     const char *serial;         /* up to 20 characters; NULL: "PVR0001" */
     unsigned int io_queues;     /* 1 to PVR_NVME_MAX_IO_QUEUES; 0: max */
     bool no_shadow_doorbells;   /* true: no Doorbell Buffer Config */
-    /*
-     * Optional: called with true when the controller wants
-     * pvr_nvme_poll() every PVR_NVME_POLL_US, with false when it no
-     * longer does (see pvr_nvme_poll()).
-     */
-    void (*poll_set)(void *opaque, bool on);
-    void *poll_opaque;
 };
 
 struct pvr_nvme_stats {
@@ -98,8 +91,6 @@ struct pvr_nvme_stats {
     uint64_t orphans;           /* commands outliving a reset */
     uint64_t held;              /* commands held now (a gauge) */
     uint64_t doorbells;         /* MMIO doorbell writes */
-    uint64_t polls;             /* pvr_nvme_poll() calls */
-    uint64_t poll_cmds;         /* commands those fetched */
     uint64_t dbbuf_configs;     /* Doorbell Buffer Configs accepted */
     /*
      * Where a read's or write's time goes, summed over those that
@@ -144,16 +135,5 @@ void pvr_nvme_stats(const pvr_nvme *n, struct pvr_nvme_stats *out);
  */
 uint64_t pvr_nvme_bar0(const pvr_nvme *n);
 uint32_t pvr_nvme_csts(const pvr_nvme *n);
-
-/*
- * With shadow doorbells the guest does not ring for an I/O SQ while any
- * of its commands is held here (dbbuf.c leaves the EventIdx behind), so
- * a command it adds meanwhile would wait for the next completion, a
- * whole device round trip.  While such commands are held the controller
- * asks (config poll_set) to be polled: pvr_nvme_poll() reads the shadow
- * tails and fetches what is new, a few loads when nothing is.
- */
-#define PVR_NVME_POLL_US        250
-void pvr_nvme_poll(pvr_nvme *n);
 
 #endif /* PVR_NVME_H */

@@ -205,9 +205,6 @@ struct pvr_nvme {
     unsigned int depth;             /* nesting of nvme__process() */
     bool kick;
     unsigned int rr;                /* round-robin start */
-    void (*poll_set)(void *opaque, bool on);
-    void *poll_opaque;
-    bool polling;                   /* poll_set(true) is in force */
 
     pvr_blk_req shn_req;            /* the flush of a normal shutdown */
     bool shn_busy;
@@ -254,7 +251,7 @@ void nvme__sq_map(pvr_nvme *n, struct nvme_sq *sq);
 void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq);
 void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq);
 void nvme__cq_free(pvr_nvme *n, struct nvme_cq *cq);
-unsigned int nvme__process(pvr_nvme *n);
+void nvme__process(pvr_nvme *n);
 void nvme__complete(pvr_nvme *n, struct nvme_cmd *c);
 void nvme__cq_drain(pvr_nvme *n, struct nvme_cq *cq);
 void nvme__flush_irqs(pvr_nvme *n);

@@ -301,40 +301,15 @@ static unsigned int fetch_passes(pvr_nvme *n)
     }
 }
 
-/*
- * Whether to be polled (nvme.h, pvr_nvme_poll()): an I/O SQ on shadow
- * doorbells holds commands, so the guest will not ring for it.
- */
-static void poll_update(pvr_nvme *n)
+void nvme__process(pvr_nvme *n)
 {
-    bool want = false;
-    unsigned int q;
-
-    if ( n->dbbuf.on && nvme__alive(n) )
-        for ( q = 1; q < NVME_NR_QUEUES && !want; q++ )
-            want = n->sq[q].used && n->sq[q].shadow && n->sq[q].held;
-    if ( want == n->polling || !n->poll_set )
-        return;
-    n->polling = want;
-    n->poll_set(n->poll_opaque, want);
-}
-
-void pvr_nvme_poll(pvr_nvme *n)
-{
-    n->stats.polls++;
-    n->stats.poll_cmds += nvme__process(n);
-}
-
-/* Commands fetched, by this call and the rounds it ran. */
-unsigned int nvme__process(pvr_nvme *n)
-{
-    unsigned int fetched, total = 0, rounds = 0;
+    unsigned int fetched, rounds = 0;
     bool again;
 
     if ( n->depth )
     {
         n->kick = true;
-        return 0;
+        return;
     }
     n->depth++;
     do
@@ -343,7 +318,6 @@ unsigned int nvme__process(pvr_nvme *n)
         if ( n->dbbuf.on )
             nvme__dbbuf_read(n);
         fetched = fetch_passes(n);
-        total += fetched;
         again = n->kick && fetched;
         /*
          * Idle: tell the guest through the EventIdx buffer where we
@@ -365,6 +339,4 @@ unsigned int nvme__process(pvr_nvme *n)
     } while ( again && nvme__alive(n) );
     n->depth--;
     nvme__flush_irqs(n);
-    poll_update(n);
-    return total;
 }

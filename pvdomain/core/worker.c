@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "core/daemon.h"
@@ -54,7 +53,6 @@ struct worker {
     struct pvr_daemon_vsm *vsm;         /* --vsm */
     int parent_fd;
     int sig_fd;
-    int poll_fd;                        /* the NVMe poll timer */
     bool save_volatile;
 };
 
@@ -180,32 +178,6 @@ static int state_dir_writable(const char *state, const char *user)
     return rc;
 }
 
-/* The controller's poll timer (nvme.h, pvr_nvme_poll()). */
-static void nvme_poll_set(void *opaque, bool on)
-{
-    struct worker *w = opaque;
-    struct itimerspec its = { 0 };
-
-    if ( on )
-    {
-        its.it_value.tv_nsec = PVR_NVME_POLL_US * 1000L;
-        its.it_interval = its.it_value;
-    }
-    if ( timerfd_settime(w->poll_fd, 0, &its, NULL) < 0 )
-        pvr_log_e(PVR_LOG_ERROR, COMP, errno, "nvme poll timer");
-}
-
-static void nvme_poll_tick(void *opaque, uint32_t events)
-{
-    struct worker *w = opaque;
-    uint64_t expired;
-
-    (void)events;
-    if ( read(w->poll_fd, &expired, sizeof(expired)) != sizeof(expired) )
-        return;
-    pvr_nvme_poll(w->nvme);
-}
-
 /* The NVMe controller on its backing store, served on w->srv. */
 static int nvme_setup(struct worker *w)
 {
@@ -213,7 +185,6 @@ static int nvme_setup(struct worker *w)
     struct pvr_nvme_config ncfg = {
         .port = w->port, .domid = cfg->domid, .sbdf = cfg->nvme_sbdf,
         .no_shadow_doorbells = cfg->nvme_mmio_doorbells,
-        .poll_set = nvme_poll_set, .poll_opaque = w,
     };
     struct pvr_blk_info bi;
     uint32_t devid;
@@ -238,9 +209,6 @@ static int nvme_setup(struct worker *w)
         return rc;
     }
     ncfg.blk->ops->info(ncfg.blk->be, &bi);
-    w->poll_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if ( w->poll_fd < 0 )
-        return -errno;
     rc = pvr_nvme_create(&ncfg, &w->nvme);
     if ( rc )
     {
@@ -248,8 +216,8 @@ static int nvme_setup(struct worker *w)
                   "controller", cfg->nvme);
         return rc;
     }
-    if ( (rc = pvr_nvme_attach(w->nvme, w->srv)) ||
-         (rc = pvr_loop_add_fd(w->loop, w->poll_fd, nvme_poll_tick, w)) )
+    rc = pvr_nvme_attach(w->nvme, w->srv);
+    if ( rc )
         return rc;
     pvr_info(COMP, "nvme: %02x:%02x.%x, %llu sectors on %s",
              (cfg->nvme_sbdf >> 8) & 0xff, (cfg->nvme_sbdf >> 3) & 0x1f,
@@ -285,7 +253,7 @@ static void nvme_log_stats(const struct worker *w)
              (unsigned long long)mc.invalidations);
     pvr_info(COMP, "nvme: admin %llu io %llu errors %llu msis %llu "
              "intx %llu fatal %llu resets %llu bar-moves %llu bar0 %#llx "
-             "doorbells %llu shadow-doorbells %s polls %llu poll-cmds %llu",
+             "doorbells %llu shadow-doorbells %s",
              (unsigned long long)st.admin_cmds,
              (unsigned long long)st.io_cmds,
              (unsigned long long)st.errors, (unsigned long long)st.msis,
@@ -294,8 +262,7 @@ static void nvme_log_stats(const struct worker *w)
              (unsigned long long)st.bar_moves,
              (unsigned long long)pvr_nvme_bar0(w->nvme),
              (unsigned long long)st.doorbells,
-             st.dbbuf_configs ? "used" : "unused",
-             (unsigned long long)st.polls, (unsigned long long)st.poll_cmds);
+             st.dbbuf_configs ? "used" : "unused");
     log_nvme_times("reads", &st.reads);
     log_nvme_times("writes", &st.writes);
 }
@@ -380,7 +347,7 @@ static int setup(struct worker *w)
 int pvr_worker_main(const struct pvr_config *cfg, int parent_fd)
 {
     struct worker w = {
-        .cfg = cfg, .parent_fd = parent_fd, .sig_fd = -1, .poll_fd = -1,
+        .cfg = cfg, .parent_fd = parent_fd, .sig_fd = -1,
     };
     int rc, status = 1;
 
@@ -399,10 +366,7 @@ int pvr_worker_main(const struct pvr_config *cfg, int parent_fd)
     /* No request reaches the engine now (vtl/README's order). */
     pvr_daemon_vsm_destroy(w.vsm);
     /* No access can reach the controller now; then its store. */
-    pvr_loop_del_fd(w.loop, w.poll_fd);
     pvr_nvme_destroy(w.nvme);
-    if ( w.poll_fd >= 0 )
-        close(w.poll_fd);
     pvr_vbd_close(w.vbd);
     pvr_blk_backing_close(&w.store);
     pvr_tpm_destroy(w.tpm, rc == 0 && w.save_volatile);

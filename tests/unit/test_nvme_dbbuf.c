@@ -10,9 +10,7 @@
  * change nothing; the command works before any I/O queue and after
  * them (Linux's order); data is right at depth 1 and 32 with fewer MMIO
  * doorbells per command than without, none at all while the SQ has
- * commands at the device (while another SQ, idle, still rings), and a
- * poll, asked for while they are, fetches a new one at once; the
- * controller's EventIdx write then re-read
+ * commands at the device (while another SQ, idle, still rings); the controller's EventIdx write then re-read
  * catches a tail the guest moved in between (a wakeup that would be
  * lost); a CQ full of completions asks for the next head update; a
  * shadow tail or head beyond the queue sets CSTS.CFS and a reset clears
@@ -291,77 +289,6 @@ static void test_no_mmio(void)
     env_close(&e);
 }
 
-struct poll_rec {
-    unsigned int on, off;
-    bool state;
-};
-
-static void poll_rec_set(void *opaque, bool on)
-{
-    struct poll_rec *p = opaque;
-
-    if ( on )
-        p->on++;
-    else
-        p->off++;
-    p->state = on;
-}
-
-/*
- * A command the guest adds while another of its SQ is at the device does
- * not ring; the controller asks to be polled meanwhile, and a poll
- * fetches it at once (instead of at the other's completion).
- */
-static void test_poll(void)
-{
-    struct env e;
-    struct poll_rec pr = { 0 };
-    uint64_t page;
-    unsigned long before;
-    unsigned int got = 0;
-    uint32_t sqe[16];
-    struct nvcqe c;
-
-    open_shadow(&e, PVR_BLK_MEM_DEFER, 64);
-    e.n->poll_set = poll_rec_set;
-    e.n->poll_opaque = &pr;
-    page = nvdrv_alloc(&e.d, 2);
-    nvdrv_rw(sqe, false, 0, 8, page, 0);
-    nvdrv_submit(&e.d, 1, sqe);                 /* idle: this one rings */
-    CHECK_EQ(pvr_blk_mem_queued(e.blk), 1);
-    CHECK(pr.state);
-    CHECK_EQ(pr.on, 1);
-    before = e.d.mmio_doorbells;
-    nvdrv_rw(sqe, false, 8, 8, page + 4096, 0);
-    nvdrv_submit(&e.d, 1, sqe);
-    CHECK_EQ(e.d.mmio_doorbells, before);
-    CHECK_EQ(pvr_blk_mem_queued(e.blk), 1);     /* not fetched yet */
-    pvr_nvme_poll(e.n);
-    CHECK_EQ(pvr_blk_mem_queued(e.blk), 2);
-    pvr_nvme_poll(e.n);                         /* nothing new */
-    CHECK_EQ(stats(&e).polls, 2);
-    CHECK_EQ(stats(&e).poll_cmds, 1);
-    CHECK_EQ(pr.on, 1);
-    pvr_blk_mem_complete(e.blk, ~0u);
-    while ( got < 2 && nvdrv_reap(&e.d, 1, &c) == 0 )
-    {
-        CHECK_EQ(c.status, 0);
-        got++;
-    }
-    CHECK_EQ(got, 2);
-    /* Nothing held: no polling, and the next command rings again. */
-    CHECK(!pr.state);
-    CHECK_EQ(pr.off, 1);
-    nvdrv_rw(sqe, false, 0, 8, page, 0);
-    nvdrv_submit(&e.d, 1, sqe);
-    CHECK_EQ(e.d.mmio_doorbells, before + 1);
-    CHECK(pr.state);
-    pvr_blk_mem_complete(e.blk, ~0u);
-    CHECK_EQ(nvdrv_reap(&e.d, 1, &c), 0);
-    CHECK(!pr.state);
-    env_close(&e);
-}
-
 struct race {
     struct env *e;
     uint64_t page;
@@ -586,7 +513,6 @@ int main(void)
     test_config();
     test_depths();
     test_no_mmio();
-    test_poll();
     test_lost_wakeup();
     test_bounded();
     test_cq_full();
