@@ -122,9 +122,8 @@ bench_create() {
     local cfg pv=0
     [ "$1" = nvme ] || pv=1
     cfg=$(GUEST_PV=$pv GUEST_INITRD=$PVR_RUN/bench-initrd.img \
-        GUEST_CFG_EXTRA="on_reboot = \"preserve\"
-on_crash = \"preserve\"
-${2:-}" \
+        GUEST_ON_REBOOT=preserve GUEST_ON_CRASH=preserve \
+        GUEST_CFG_EXTRA=${2:-} \
         linux_guest_cfg "bench-$1" bench "pvr.bench=$1") ||
         fail "no guest config"
     guest_create_paused "$cfg"
@@ -209,6 +208,10 @@ bench_boot() {
         wait_for 60 "pvdomaind to exit after the guest" \
             test -e "$PVR_RUN/pvdomaind.rc" || fail "pvdomaind still running"
     fi
+    # Gone before its init said a word: lost in early boot, whatever Xen
+    # made of it.
+    grep -q "pvr-guest: init started" "$console" ||
+        lost=${lost:-"gone before init"}
     if [ -n "$lost" ]; then
         echo "bench-$kind ($domid) $lost after: " \
             "$(grep "pvr-guest:" "$console" | tail -n 1)"

@@ -259,7 +259,9 @@ guests_destroy_all() {
 # where TCG's boot flake strikes (see the README).  Optional variables:
 # GUEST_MEMORY (MiB, default 256), GUEST_INITRD (default the harness
 # image), GUEST_PV=1 (let Linux use Xen's PV interfaces and drivers),
-# GUEST_CFG_EXTRA (lines added to the file).
+# GUEST_ON_REBOOT and GUEST_ON_CRASH (default destroy; preserve keeps a
+# guest that triple-faulted, which Xen makes a reboot, or crashed, for
+# guest_crash_report), GUEST_CFG_EXTRA (lines added to the file).
 linux_guest_cfg() {
     local name="$1" script="$2" cfg console n=1 nopv=" xen_nopv"
     shift 2
@@ -284,8 +286,8 @@ serial = "file:$console"
 vnc = 0
 vga = "none"
 on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
+on_reboot = "${GUEST_ON_REBOOT:-destroy}"
+on_crash = "${GUEST_ON_CRASH:-destroy}"
 ${GUEST_CFG_EXTRA:-}
 EOF
     echo "$cfg"
