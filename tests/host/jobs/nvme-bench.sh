@@ -149,7 +149,7 @@ bench_create_nvme() {
 # off.  Returns 0 when the guest ran its script to the end, 2 when TCG
 # lost it (see below), else fails.
 bench_boot() {
-    local kind=$1 domid console=$PVR_OUT/bench-$1.console.log lost=""
+    local kind=$1 domid state console=$PVR_OUT/bench-$1.console.log lost=""
     if [ "$kind" = nvme ]; then
         vbd_attach $DEVID "$BENCH_IMG" || fail "cannot write the vbd's nodes"
         xs_wait 30 "$(vbd_backend_dir $DEVID)/state" 2 ||
@@ -193,17 +193,24 @@ bench_boot() {
     # to bench-KIND-TAG-fault.txt, and the boot is tried again.  The
     # paths' correctness is the other NVMe jobs' business, which do not
     # retry; a guest Xen crashed (state c) fails here too.
-    if guest_exists "$domid"; then
-        case $(guest_state "$domid") in
-        *s*) lost="triple-faulted" ;;
-        *) lost="" ;;
-        esac
+    state=$(guest_state "$domid")
+    case $state in
+    *s*|*c*)
         guest_crash_report "$domid" > "$PVR_OUT/bench-$kind-$2-fault.txt"
         grep -m 2 "rip\\|RIP" "$PVR_OUT/bench-$kind-$2-fault.txt"
         guest_destroy "$domid"
         guest_wait_gone 60 "$domid" || fail "cannot destroy the guest"
-        [ -n "$lost" ] || fail "Xen crashed the guest: $(guest_state "$domid")"
-    fi
+        case $state in
+        *c*) fail "Xen crashed the guest (xl list state $state; its" \
+                "registers: bench-$kind-$2-fault.txt)" ;;
+        esac
+        lost="triple-faulted"
+        ;;
+    *)
+        # Powered off (destroyed, perhaps still dying) or destroyed above.
+        guest_wait_gone 60 "$domid" || fail "the guest did not go away"
+        ;;
+    esac
     if [ "$kind" = nvme ]; then
         wait_for 60 "pvdomaind to exit after the guest" \
             test -e "$PVR_RUN/pvdomaind.rc" || fail "pvdomaind still running"
