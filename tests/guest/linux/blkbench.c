@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * pvr-blkbench: block-device throughput inside the Linux test guest, for
- * tests/host/jobs/nvme-bench.sh, which compares the paravisor's NVMe
+ * tests/host/jobs-pending/nvme-bench.sh, which compares the paravisor's NVMe
  * with Xen's PV blkfront and QEMU's NVMe on one backing file.
  *
  *   pvr-blkbench DEV seqwrite|seqread OFFSET_MIB SIZE_MIB

@@ -18,7 +18,7 @@
 # boot.  BENCH_PAIRS=N (default 1) boots nvme, pv, nvme, pv, ... N times
 # each, so that a change in a shared machine's load falls on both paths
 # alike; each Linux boot costs two to three minutes under TCG, hence one
-# pair in the test command.  The figures are the means of all rounds;
+# pair by default.  The figures are the means of all rounds;
 # the ratios nvme/pv and nvme/qemu are what issue 5 asks for (goal: at
 # least 0.9 of pv).  Figures only: nothing here is compared with a
 # threshold.
