@@ -21,6 +21,7 @@ EXTRA_DIST += \
 	tests/host/harness/report.py \
 	tests/host/harness/results.py \
 	tests/host/harness/tree.py \
+	tests/host/test_harness.py \
 	tests/host/image/dom0-initramfs-init \
 	tests/host/image/guest-init \
 	tests/host/image/guest-scripts/marker \
@@ -50,6 +51,9 @@ EXTRA_DIST += \
 	tests/host/jobs/altp2m-vmevent.sh \
 	tests/host/jobs/pvimage.sh \
 	tests/host/jobs/vsm-xtf.sh
+
+# The harness's boot loop, with QEMU replaced by scripted records.
+TESTS += tests/host/test_harness.py
 
 # Programs the Linux test guest runs, staged into guest/linux-progs/ by
 # stage-host; jobs add them to the guest's initramfs, whose libc is

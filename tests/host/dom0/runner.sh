@@ -21,7 +21,7 @@ PVR_LINUX_INITRD=$PVR_GUEST/linux/initrd-tpm.img
 PATH=$PVR_BIN:$PATH
 export PVR_ROOT PVR_LIB PVR_JOBS_DIR PVR_BIN PVR_GUEST PVR_OUT_ROOT \
     PVR_RESULTS PVR_RUN PVR_LINUX_KERNEL PVR_LINUX_INITRD PVR_FLIGHT \
-    PVR_STEP_TIMEOUT PATH
+    PVR_BOOT PVR_STEP_TIMEOUT PATH
 
 . "$PVR_LIB/steps.sh"
 . "$PVR_LIB/xen.sh"
@@ -94,7 +94,17 @@ run_job() {
     pvr_console "job $job: end"
 }
 
-pvr_record "\"type\":\"runner-start\",\"uptime\":$(runner_uptime)"
+# The host calls itself lost when this stops (Xen or dom0 hung).
+(
+    while :; do
+        runner_uptime > "$PVR_OUT_ROOT/heartbeat"
+        sleep 10
+    done
+) < /dev/null > /dev/null 2>&1 &
+heartbeat=$!
+
+pvr_record "\"type\":\"runner-start\",\"uptime\":$(runner_uptime),\
+\"boot\":${PVR_BOOT:-1}"
 t0=$(pvr_uptime_cs)
 if ! xen_setup > "$PVR_OUT_ROOT/dom0-setup.log" 2>&1; then
     pvr_record "\"type\":\"dom0-failed\",\
@@ -112,4 +122,5 @@ for job in $PVR_JOBS; do
 done
 
 dmesg > "$PVR_OUT_ROOT/dom0-dmesg.log" 2>&1
+kill "$heartbeat"
 pvr_record "\"type\":\"runner-end\",\"uptime\":$(runner_uptime)"

@@ -17,6 +17,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,16 @@ DEFAULT_TIMEOUT = 2400
 DEFAULT_STEP_TIMEOUT = 600
 DEFAULT_BOOT_TIMEOUT = 300
 SHUTDOWN_GRACE = 60
+# dom0 writes its uptime to results' sibling `heartbeat` every 10 s; this
+# long without a change means the host is lost.  Under TCG with two busy
+# HVM guests dom0 still gets a vCPU every few seconds.
+HEARTBEAT_LIMIT = 180
+STEP_KILL_GRACE = 10        # lib/steps.sh: SIGTERM, 5 s, SIGKILL
+RETRY_HOOK_GRACE = 300      # a --on-retry hook (destroy guests, ...)
+# A boot lost under a job is followed by another for the jobs left, if
+# this much of --timeout remains.
+REBOOT_MIN_SECONDS = 300
+MAX_BOOTS = 4
 
 
 def available_jobs() -> list[str]:
@@ -102,22 +113,36 @@ def prepare_out(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for name in OUT_FILES:
         (out / name).unlink(missing_ok=True)
+    for pattern in ("serial-[0-9]*.log", "qemu-[0-9]*.log"):
+        for f in out.glob(pattern):
+            f.unlink()
     for name in OUT_DIRS:
         if (out / name).is_dir():
             shutil.rmtree(out / name)
+    for d in out.glob("dom0-[0-9]*"):
+        shutil.rmtree(d)
 
 
 class Monitor:
-    """Reports dom0's records as they arrive while QEMU runs."""
+    """Reports dom0's records as they arrive while QEMU runs, and tells
+    when the host is lost: dom0's heartbeat stops (Xen or dom0 hung), or
+    a step outlives what its own timeouts allow (dom0 could not kill it).
+    """
 
     def __init__(self, flight: Flight, results: Path,
-                 boot_timeout: float) -> None:
+                 boot_timeout: float, suffix: str = "") -> None:
         self.flight = flight
+        self.suffix = suffix
         self.boot_timeout = boot_timeout
         self.reader = ResultsReader(results)
+        self.heartbeat_file = results.with_name("heartbeat")
         self.start = time.monotonic()
         self.ready_at: float | None = None
         self.end_at: float | None = None
+        self.heartbeat = ""
+        self.heartbeat_at = self.start
+        self.step: tuple[str, str, float] | None = None   # job, step, end
+        self.lost: str | None = None
 
     def poll(self, elapsed: float) -> str | None:
         """Report new records; return a reason to stop QEMU, if any."""
@@ -129,6 +154,26 @@ class Monitor:
         if self.end_at is not None and now - self.end_at > SHUTDOWN_GRACE:
             return (f"still running {SHUTDOWN_GRACE} s after the runner "
                     "ended")
+        if self.ready_at is not None and self.end_at is None:
+            self.lost = self._lost(now)
+            return self.lost
+        return None
+
+    def _lost(self, now: float) -> str | None:
+        try:
+            beat = self.heartbeat_file.read_text(errors="replace").strip()
+        except OSError:
+            beat = ""
+        if beat and beat != self.heartbeat:
+            self.heartbeat, self.heartbeat_at = beat, now
+        if now - self.heartbeat_at > HEARTBEAT_LIMIT:
+            return (f"host lost: no heartbeat from dom0 for "
+                    f"{now - self.heartbeat_at:.0f} s (last at dom0 uptime "
+                    f"{self.heartbeat or '?'} s): Xen or dom0 hung")
+        if self.step is not None and now > self.step[2]:
+            return (f"host lost: job {self.step[0]} step {self.step[1]} "
+                    "outlived both attempts' timeouts; dom0 could not end "
+                    "it")
         return None
 
     def read(self, final: bool = False) -> None:
@@ -138,17 +183,23 @@ class Monitor:
                 self.flight.malformed(rec)
                 report.say_step(n, self.flight.jobs["(results)"].steps[-1])
                 continue
-            self.flight.apply(rec)
             kind = rec.get("type")
+            if kind == "step-start":
+                self.step = (str(rec.get("job")), str(rec.get("step")),
+                             time.monotonic() + step_allowance(rec))
+                continue
+            self.flight.apply(rec)
             if kind == "dom0-ready":
                 self.ready_at = time.monotonic()
-                report.say_phase(n, "boot", self.ready_at - self.start,
+                report.say_phase(n, "boot" + self.suffix,
+                                 self.ready_at - self.start,
                                  f"dom0 ready, dom0 uptime "
                                  f"{rec.get('uptime')} s")
             elif kind == "dom0-failed":
                 self.end_at = time.monotonic()
                 report.say(n, f"dom0 setup failed: {rec.get('reason')}")
             elif kind == "step":
+                self.step = None
                 job = self.flight.jobs[str(rec.get("job"))]
                 report.say_step(n, job.steps[-1])
             elif kind == "figure":
@@ -159,6 +210,16 @@ class Monitor:
                 self.end_at = time.monotonic()
 
 
+def step_allowance(rec: dict[str, Any]) -> float:
+    """Seconds a step may take before the host calls itself lost: both
+    attempts to their timeout, dom0's kill grace, and the retry hook."""
+    try:
+        timeout = float(rec.get("timeout", DEFAULT_STEP_TIMEOUT))
+    except (TypeError, ValueError):
+        timeout = DEFAULT_STEP_TIMEOUT
+    return 2 * (timeout + STEP_KILL_GRACE) + RETRY_HOOK_GRACE
+
+
 def _fail_shutdown(flight: Flight, reason: str) -> None:
     job = flight.jobs.setdefault("(harness)", Job(name="(harness)"))
     job.finished = True
@@ -167,56 +228,135 @@ def _fail_shutdown(flight: Flight, reason: str) -> None:
     report.say_step(flight.number, job.steps[-1])
 
 
+@dataclass
+class BootEnd:
+    """How one boot of QEMU ended."""
+    info: dict[str, Any]        # for summary.json's "boots"
+    lost: str | None            # the host was lost under the jobs: why
+    unfinished: list[str]       # its jobs without a job-end
+
+
 def _boot(args: argparse.Namespace, flight: Flight, im: images.Images,
-          pl: payload.Payload, out: Path,
-          phases: dict[str, float]) -> dict[str, Any]:
+          pl: payload.Payload, out: Path, phases: dict[str, float],
+          boot: int, timeout: float) -> BootEnd:
+    """Boot QEMU once and run pl's jobs until the runner ends, the host
+    is lost or `timeout` seconds pass."""
+    suffix = "" if boot == 1 else f"-{boot}"
+    serial = out / f"serial{suffix}.log"
     xen = im.xen if args.xen is None else out / "xen"
     cfg = qemu.BootConfig(images=im, payload=pl, xen=xen,
                           xen_append=args.xen_append,
-                          serial_log=out / "serial.log",
-                          qemu_log=out / "qemu.log",
+                          serial_log=serial,
+                          qemu_log=out / f"qemu{suffix}.log",
                           memory_mib=args.memory,
                           dom0_mib=args.dom0_memory, smp=2)
-    mon = Monitor(flight, pl.out / "results.jsonl", args.boot_timeout)
-    res = qemu.run(cfg, args.timeout, mon.poll)
+    flight.events = {}
+    jobs = [j for j, f in flight.jobs.items() if not f.finished]
+    mon = Monitor(flight, pl.out / "results.jsonl", args.boot_timeout,
+                  suffix)
+    res = qemu.run(cfg, timeout, mon.poll)
     mon.read(final=True)
     n = flight.number
     ev = flight.events
     if mon.ready_at is not None:
-        phases["boot"] = mon.ready_at - mon.start
+        phases["boot" + suffix] = mon.ready_at - mon.start
         if "runner-end" in ev:
             # dom0's own clock; the host sees records only twice a second.
-            phases["jobs"] = (float(ev["runner-end"].get("uptime", 0))
-                              - float(ev["dom0-ready"].get("uptime", 0)))
-            phases["shutdown"] = max(0.0, res.seconds - phases["boot"]
-                                     - phases["jobs"])
+            phases["jobs" + suffix] = (
+                float(ev["runner-end"].get("uptime", 0))
+                - float(ev["dom0-ready"].get("uptime", 0)))
+            phases["shutdown" + suffix] = max(
+                0.0, res.seconds - phases["boot" + suffix]
+                - phases["jobs" + suffix])
         else:
-            phases["jobs"] = time.monotonic() - mon.ready_at
-        report.say_phase(n, "jobs", phases["jobs"])
-    if "shutdown" in phases:
-        report.say_phase(n, "shutdown", phases["shutdown"], res.describe())
+            phases["jobs" + suffix] = time.monotonic() - mon.ready_at
+        report.say_phase(n, "jobs" + suffix, phases["jobs" + suffix])
+    if "shutdown" + suffix in phases:
+        report.say_phase(n, "shutdown" + suffix, phases["shutdown" + suffix],
+                         res.describe())
     else:
         report.say(n, res.describe())
-    unfinished = flight.finish(res.describe())
+    lost = None
+    if mon.ready_at is not None and mon.end_at is None:
+        # Stopped for a lost host, or QEMU exited on its own: Xen
+        # panicked or reset (-no-reboot turns a reset into an exit).
+        if mon.lost:
+            lost = mon.lost
+        elif res.stopped is None:
+            lost = f"host lost: {res.describe()} before the runner ended"
+    unfinished = [j for j in jobs if not flight.jobs[j].finished]
+    clean = (mon.end_at is not None and res.stopped is None
+             and res.returncode == 0)
+    tail = ""
+    if unfinished or not clean:
+        tail = log_tail(serial, SERIAL_TAIL_LINES)
+        report.say(n, f"serial log tail ({serial}):")
+        for line in tail.splitlines():
+            print(f"    {line}")
+    info = {"boot": boot, "jobs": jobs, "lost": lost,
+            "qemu": {"returncode": res.returncode, "stopped": res.stopped,
+                     "seconds": res.seconds, "describe": res.describe()},
+            "clean": clean, "runner_ended": mon.end_at is not None,
+            "events": ev, "serial_tail": tail}
+    return BootEnd(info=info, lost=lost, unfinished=unfinished)
+
+
+def _boots(args: argparse.Namespace, flight: Flight, im: images.Images,
+           pl: payload.Payload, out: Path,
+           phases: dict[str, float]) -> dict[str, Any]:
+    """Boot until every job ran: after a boot lost under a job, boot
+    again (within --timeout) for that job, run once more, and the jobs
+    that had not started.  A job lost twice fails."""
+    deadline = time.monotonic() + args.timeout
+    n = flight.number
+    boots: list[dict[str, Any]] = []
+    boot = 1
+    while True:
+        end = _boot(args, flight, im, pl, out, phases, boot,
+                    deadline - time.monotonic())
+        boots.append(end.info)
+        left = deadline - time.monotonic()
+        if (end.lost is None or not end.unfinished or boot >= MAX_BOOTS
+                or left < REBOOT_MIN_SECONDS):
+            break
+        again = []
+        for name in end.unfinished:
+            if flight.jobs[name].started:
+                if not flight.requeue(name, end.lost):
+                    flight.finish(f"{end.lost}, in its rerun too", [name])
+                    report.say_job(n, flight.jobs[name])
+                    continue
+            again.append(name)
+        if not again:
+            break
+        report.say(n, f"{end.lost}; boot {boot + 1} runs again: "
+                      f"{' '.join(again)}")
+        boot += 1
+        pl = payload.next_boot(pl, out / f"dom0-{boot}", again, boot)
+    last = boots[-1]
+    why = str(last["qemu"]["describe"])
+    if last["lost"]:
+        why = f"{last['lost']} ({why})"
+    elif "dom0-ready" not in last["events"]:
+        why = f"dom0 never became ready ({why})"
+    if "dom0-failed" in last["events"]:
+        why = ("dom0 setup failed: "
+               + str(last["events"]["dom0-failed"].get("reason", "")))
+    unfinished = flight.finish(why)
+    flight.settle()
     for job in unfinished:
         report.say_step(n, job.steps[-1])
         report.say_job(n, job)
-    clean = (mon.end_at is not None and res.stopped is None
-             and res.returncode == 0)
-    if not unfinished and not clean:
-        why = res.describe()
-        if mon.end_at is None:
+    for job in flight.jobs.values():
+        if job.lost_why:
+            report.say_step(n, job.steps[-1] if job.status != "fail" else
+                            next(s for s in job.steps if s.status == "fail"))
+    if not unfinished and not last["clean"] and not last["lost"]:
+        if not last["runner_ended"]:
             why = f"dom0 runner did not end ({why})"
         _fail_shutdown(flight, why)
-    tail = ""
-    if unfinished or not clean:
-        tail = log_tail(out / "serial.log", SERIAL_TAIL_LINES)
-        report.say(n, f"serial log tail ({out / 'serial.log'}):")
-        for line in tail.splitlines():
-            print(f"    {line}")
-    return {"qemu": {"returncode": res.returncode,
-                     "stopped": res.stopped, "seconds": res.seconds},
-            "serial_tail": tail}
+    return {"qemu": last["qemu"], "serial_tail": last["serial_tail"],
+            "boots": boots}
 
 
 def _run(args: argparse.Namespace, extra: dict[str, Any]) -> Flight:
@@ -279,7 +419,7 @@ def _run(args: argparse.Namespace, extra: dict[str, Any]) -> Flight:
     })
     phases["payload"] = time.monotonic() - t
 
-    extra.update(_boot(args, flight, im, pl, out, phases))
+    extra.update(_boots(args, flight, im, pl, out, phases))
     return flight
 
 

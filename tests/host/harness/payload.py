@@ -8,9 +8,11 @@
       paravisor/       the stage's paravisor domain image (vmlinuz,
                        initrd.img, manifest.json), when it was built
       host/            dom0/, lib/, jobs/ of tests/host
-      run.conf         shell variables: flight, jobs, timeouts
-    /pvr/out           (share "pvrout", read-write; OUT/dom0 on the host)
+      run.conf         shell variables: flight, boot, jobs, timeouts
+    /pvr/out           (share "pvrout", read-write; OUT/dom0 on the host,
+                       OUT/dom0-N for a flight's boot N > 1)
       results.jsonl    one JSON record per line, appended as things happen
+      heartbeat        dom0's uptime, rewritten every 10 s
       <job>/           per-job logs: steps, guest consoles, daemons, xl dmesg
 """
 
@@ -33,6 +35,7 @@ HOST_PARTS = ("dom0", "lib", "jobs")
 class Payload:
     root: Path
     out: Path
+    conf: dict[str, str]    # run.conf, without PVR_JOBS and PVR_BOOT
 
 
 def _link_or_copy(src: Path, dst: Path) -> None:
@@ -69,8 +72,24 @@ def assemble(out: Path, stage: Path | None, images: Images, jobs: list[str],
         _link_or_copy(f, linux / f.name)
     for part in HOST_PARTS:
         shutil.copytree(HOST_DIR / part, root / "host" / part)
-    conf = {"PVR_JOBS": " ".join(jobs), **settings}
-    (root / "run.conf").write_text(
+    pl = Payload(root=root, out=results, conf=dict(settings))
+    _write_conf(pl, jobs, 1)
+    return pl
+
+
+def _write_conf(pl: Payload, jobs: list[str], boot: int) -> None:
+    conf = {"PVR_JOBS": " ".join(jobs), "PVR_BOOT": str(boot), **pl.conf}
+    (pl.root / "run.conf").write_text(
         "".join(f"{k}={shlex.quote(v)}\n" for k, v in conf.items()),
         encoding="utf-8")
-    return Payload(root=root, out=results)
+
+
+def next_boot(pl: Payload, out: Path, jobs: list[str], boot: int) -> Payload:
+    """The payload of another boot of the same flight: the same files,
+    `jobs` to run, and a fresh results share at `out`."""
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    nxt = Payload(root=pl.root, out=out, conf=pl.conf)
+    _write_conf(nxt, jobs, boot)
+    return nxt

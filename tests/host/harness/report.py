@@ -87,6 +87,8 @@ def write_summary(path: Path, flight: Flight, extra: dict[str, Any]) -> None:
             "name": job.name, "status": job.status,
             "finished": job.finished, "rc": job.rc, "seconds": job.seconds,
             "steps": [asdict(s) for s in job.steps],
+            "lost_why": job.lost_why,
+            "lost_steps": [asdict(s) for s in job.lost_steps],
         })
     data = {"flight": flight.number, **extra, "jobs": jobs,
             "events": flight.events, "figures": flight.figures,

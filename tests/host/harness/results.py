@@ -4,10 +4,11 @@
 dom0 appends one JSON object a line as things happen; the host reads the
 file while QEMU runs.  Record types:
 
-    runner-start  {uptime}
+    runner-start  {uptime, boot}
     dom0-ready    {uptime, seconds}          Xen services are up
     dom0-failed   {reason}                   they are not; no job runs
     job-start     {job, uptime}
+    step-start    {job, step, timeout}       an attempt of it begins
     step          {job, step, status, reason, attempts: [{rc, seconds}],
                    seconds, log}             status: pass|fail|skip|flaky
     figure        {job, name, value, unit, note}   a measured figure
@@ -17,6 +18,12 @@ file while QEMU runs.  Record types:
 A job without job-end did not finish (QEMU died, the boot timed out or
 dom0 could not start); finish() then adds a failed pseudo-step to it, so
 nothing unreported can pass.
+
+When the host is lost under a job (Xen or dom0 hung, or QEMU died), the
+harness boots again and runs the job once more: requeue() sets its first
+attempt aside, and settle() judges the rerun as a step's own rerun is
+judged: passing makes the job FLAKY (a pseudo-step LOST_BOOT), failing
+fails it once.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from typing import Any
 
 STATUSES = ("pass", "fail", "skip", "flaky")
 UNFINISHED = "(unfinished)"
+LOST_BOOT = "(lost-boot)"
 
 
 @dataclass
@@ -55,6 +63,9 @@ class Job:
     finished: bool = False
     rc: int | None = None
     seconds: float | None = None
+    # The steps of an attempt lost with its host, and why it was lost.
+    lost_steps: list[Step] = field(default_factory=list)
+    lost_why: str = ""
 
     @property
     def status(self) -> str:
@@ -124,14 +135,12 @@ class Flight:
             attempts=[], seconds=0.0))
         self.jobs["(results)"].finished = True
 
-    def finish(self, why: str) -> list[Job]:
-        """Fail every job dom0 did not finish; return those jobs."""
-        if "dom0-failed" in self.events:
-            why = ("dom0 setup failed: "
-                   + str(self.events["dom0-failed"].get("reason", "")))
-        elif "dom0-ready" not in self.events:
-            why = f"dom0 never became ready ({why})"
-        unfinished = [j for j in self.jobs.values() if not j.finished]
+    def finish(self, why: str, names: list[str] | None = None) -> list[Job]:
+        """Fail every job dom0 did not finish (of `names`, if given);
+        return those jobs."""
+        unfinished = [j for j in self.jobs.values() if not j.finished
+                      and (names is None or j.name in names)
+                      and not any(s.name == UNFINISHED for s in j.steps)]
         for job in unfinished:
             where = "while running" if job.started else "before starting"
             job.steps.append(Step(
@@ -139,6 +148,37 @@ class Flight:
                 reason=f"job did not finish, {where}: {why}",
                 attempts=[], seconds=0.0))
         return unfinished
+
+    def requeue(self, name: str, why: str) -> bool:
+        """Set aside the lost attempt of job `name` so that it can run
+        again; False if it was already run again once."""
+        job = self.jobs[name]
+        if job.lost_why:
+            return False
+        self.jobs[name] = Job(name=name, lost_steps=job.steps,
+                              lost_why=why or "host lost")
+        return True
+
+    def settle(self) -> None:
+        """Judge the reruns of requeued jobs: a rerun that passed (or
+        skipped) gets a FLAKY pseudo-step LOST_BOOT saying why its first
+        attempt was lost; the first failure of a rerun that failed says
+        it instead, so that a job fails once, as a step rerun does."""
+        for job in self.jobs.values():
+            if not job.lost_why or any(s.name == LOST_BOOT
+                                       for s in job.steps):
+                continue
+            lost = f"the host was lost under this job's first attempt " \
+                   f"({job.lost_why})"
+            failed = [s for s in job.steps if s.status == "fail"]
+            if failed:
+                failed[0].reason = f"{failed[0].reason}; before that, {lost}"
+                continue
+            job.steps.append(Step(
+                job=job.name, name=LOST_BOOT, status="flaky",
+                reason=f"{lost}; its rerun on a fresh boot ended "
+                       f"{job.status}",
+                attempts=[], seconds=0.0))
 
     def totals(self) -> dict[str, int]:
         counts = {s: 0 for s in STATUSES}

@@ -184,6 +184,9 @@ step() {
         return 0
     fi
     pvr_console "job $PVR_JOB step $name: start"
+    # The host's bound on the step (both attempts) comes from this.
+    pvr_record "\"type\":\"step-start\",\"job\":$(json_str "$PVR_JOB"),\
+\"step\":$(json_str "$name"),\"timeout\":$timeout"
     log=$PVR_OUT/$name.log
     _pvr_attempt "$timeout" "$log" "$@"
     rc1=$_pvr_rc
