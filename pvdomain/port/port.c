@@ -44,7 +44,13 @@ struct pvr_port {
     unsigned int mc_n;
     uint64_t mc_clock;
     struct pvr_port_mapcache_stats mc_stats;
+    struct {
+        pvr_port_invalidate_fn *fn;     /* NULL: free */
+        void *opaque;
+    } hooks[PVR_PORT_INVALIDATE_HOOKS];
 };
+
+static void mc_drop_all(pvr_port *p);
 
 static const struct pvr_port_backend *const backends[] = {
 #ifdef HAVE_XEN
@@ -96,7 +102,7 @@ void pvr_port_close(pvr_port *p)
 {
     if ( !p )
         return;
-    pvr_port_mapcache_invalidate(p);
+    mc_drop_all(p);
     free(p->mc);
     p->be->close(p);
     free(p);
@@ -254,14 +260,53 @@ static void mc_drop(pvr_port *p, struct mc_bucket *b)
     b->addr = NULL;
 }
 
-void pvr_port_mapcache_invalidate(pvr_port *p)
+static void mc_drop_all(pvr_port *p)
 {
     unsigned int i;
 
     for ( i = 0; i < p->mc_n; i++ )
         mc_drop(p, &p->mc[i]);
+}
+
+void pvr_port_mapcache_invalidate(pvr_port *p)
+{
+    unsigned int i;
+
+    mc_drop_all(p);
     if ( p->mc )
         p->mc_stats.invalidations++;
+    for ( i = 0; i < PVR_PORT_INVALIDATE_HOOKS; i++ )
+        if ( p->hooks[i].fn )
+            p->hooks[i].fn(p->hooks[i].opaque);
+}
+
+int pvr_port_invalidate_hook_add(pvr_port *p, pvr_port_invalidate_fn *fn,
+                                 void *opaque)
+{
+    unsigned int i;
+
+    for ( i = 0; i < PVR_PORT_INVALIDATE_HOOKS; i++ )
+        if ( !p->hooks[i].fn )
+        {
+            p->hooks[i].fn = fn;
+            p->hooks[i].opaque = opaque;
+            return 0;
+        }
+    return -ENOSPC;
+}
+
+void pvr_port_invalidate_hook_del(pvr_port *p, pvr_port_invalidate_fn *fn,
+                                  void *opaque)
+{
+    unsigned int i;
+
+    for ( i = 0; i < PVR_PORT_INVALIDATE_HOOKS; i++ )
+        if ( p->hooks[i].fn == fn && p->hooks[i].opaque == opaque )
+        {
+            p->hooks[i].fn = NULL;
+            p->hooks[i].opaque = NULL;
+            return;
+        }
 }
 
 void pvr_port_mapcache_stats(const pvr_port *p,

@@ -230,11 +230,23 @@ int pvr_port_fmem_unmap_resource(pvr_port *p, pvr_port_resource *res);
  *
  * A cached mapping keeps the frame the guest had when it was made: call
  * pvr_port_mapcache_invalidate() when Xen says the guest's memory map
- * changed (IOREQ_TYPE_INVALIDATE, as QEMU drops its mapcache).
+ * changed (IOREQ_TYPE_INVALIDATE, as QEMU drops its mapcache).  It also
+ * calls the invalidate hooks, in the order they were added: a device
+ * that keeps mappings of its own (NVMe's queues) drops and remakes them
+ * there.  A hook runs in the caller's thread and must not add or remove
+ * hooks.
  */
 #define PVR_PORT_MAPCACHE_MAX 1024
 int pvr_port_mapcache_enable(pvr_port *p, unsigned int buckets);
 void pvr_port_mapcache_invalidate(pvr_port *p);
+#define PVR_PORT_INVALIDATE_HOOKS 8
+typedef void pvr_port_invalidate_fn(void *opaque);
+/* -ENOSPC when PVR_PORT_INVALIDATE_HOOKS are in use. */
+int pvr_port_invalidate_hook_add(pvr_port *p, pvr_port_invalidate_fn *fn,
+                                 void *opaque);
+/* Removes the hook added with the same fn and opaque, if there is one. */
+void pvr_port_invalidate_hook_del(pvr_port *p, pvr_port_invalidate_fn *fn,
+                                  void *opaque);
 struct pvr_port_mapcache_stats {
     uint64_t hits, misses, evictions, invalidations;
 };

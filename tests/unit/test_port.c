@@ -8,8 +8,10 @@
  * on unmask); foreign mappings alias guest memory and fail per page;
  * guest copies cross page boundaries, also through the map cache (hits,
  * LRU eviction, holes, a failed bucket map, invalidation, no mapping
- * left after it); xenstore watches fire; grants can
- * be corrupted; altp2m views enforce per-view rights.
+ * left after it); a frame Xen moved is reached through a cached mapping
+ * until invalidation, which also runs the invalidate hooks; xenstore
+ * watches fire; grants can be corrupted; altp2m views enforce per-view
+ * rights.
  * Cannot prove: that the Xen backend behaves the same; tests/host does.
  */
 #include <config.h>
@@ -230,6 +232,45 @@ static void test_mapcache(void)
     pvr_port_close(p);
 }
 
+static void count_hook(void *opaque)
+{
+    (*(unsigned int *)opaque)++;
+}
+
+/*
+ * A frame Xen moved: the cached mapping still reaches the old frame
+ * until INVALIDATE, then the new one; invalidate hooks run on it, each
+ * once, and a removed one no more; the ninth hook is refused.
+ */
+static void test_invalidate(void)
+{
+    pvr_sim *sim;
+    pvr_port *p = open_sim(&sim);
+    unsigned int calls[PVR_PORT_INVALIDATE_HOOKS + 1] = { 0 }, i;
+    uint8_t b = 0;
+
+    REQUIRE(pvr_port_mapcache_enable(p, 2) == 0);
+    ((uint8_t *)pvr_sim_guest_page(sim, 30))[0] = 0x42;
+    CHECK_EQ(pvr_port_guest_read(p, 5, 30 * PVR_PAGE_SIZE, &b, 1), 0);
+    CHECK_EQ(b, 0x42);
+    CHECK_EQ(pvr_sim_p2m_move(sim, 30), 0);
+    CHECK_EQ(((uint8_t *)pvr_sim_guest_page(sim, 30))[0], 0x42);
+    CHECK_EQ(pvr_port_guest_read(p, 5, 30 * PVR_PAGE_SIZE, &b, 1), 0);
+    CHECK_EQ(b, SIM_STALE_BYTE);
+    for ( i = 0; i < PVR_PORT_INVALIDATE_HOOKS; i++ )
+        CHECK_EQ(pvr_port_invalidate_hook_add(p, count_hook, &calls[i]), 0);
+    CHECK_EQ(pvr_port_invalidate_hook_add(p, count_hook, &calls[i]),
+             -ENOSPC);
+    pvr_port_invalidate_hook_del(p, count_hook, &calls[3]);
+    pvr_port_mapcache_invalidate(p);
+    CHECK_EQ(pvr_port_guest_read(p, 5, 30 * PVR_PAGE_SIZE, &b, 1), 0);
+    CHECK_EQ(b, 0x42);
+    for ( i = 0; i <= PVR_PORT_INVALIDATE_HOOKS; i++ )
+        CHECK_EQ(calls[i], i == 3 || i == PVR_PORT_INVALIDATE_HOOKS ? 0 : 1);
+    CHECK_EQ(pvr_sim_p2m_move(sim, 1u << 30), -EINVAL);
+    pvr_port_close(p);
+}
+
 static void test_xs(pvr_port *p)
 {
     char *val = NULL, *path = NULL, *token = NULL;
@@ -353,6 +394,7 @@ int main(void)
     test_evtchn(p, sim);
     test_fmem(p, sim);
     test_mapcache();
+    test_invalidate();
     test_xs(p);
     test_gnttab(p, sim);
     test_altp2m(p, sim);

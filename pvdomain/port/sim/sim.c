@@ -18,8 +18,12 @@
 static void sim_mem_dispose(pvr_sim *s)
 {
     if ( s->guest_mem )
-        munmap(s->guest_mem, s->mem_pages * PVR_PAGE_SIZE);
+        munmap(s->guest_mem,
+               (s->mem_pages + SIM_SPARE_FRAMES) * PVR_PAGE_SIZE);
     s->guest_mem = NULL;
+    free(s->p2m);
+    s->p2m = NULL;
+    s->spare_used = 0;
     if ( s->memfd >= 0 )
         close(s->memfd);
     s->memfd = -1;
@@ -27,12 +31,18 @@ static void sim_mem_dispose(pvr_sim *s)
 
 static int sim_mem_init(pvr_sim *s)
 {
-    size_t bytes = s->mem_pages * PVR_PAGE_SIZE;
+    size_t bytes = (s->mem_pages + SIM_SPARE_FRAMES) * PVR_PAGE_SIZE;
+    size_t i;
     void *m;
 
+    s->p2m = malloc(s->mem_pages * sizeof(*s->p2m));
+    if ( !s->p2m )
+        return -ENOMEM;
+    for ( i = 0; i < s->mem_pages; i++ )
+        s->p2m[i] = (uint32_t)i;
     s->memfd = memfd_create("pvr-sim-guest", MFD_CLOEXEC);
     if ( s->memfd < 0 )
-        return -errno;
+        goto fail;
     if ( ftruncate(s->memfd, bytes) < 0 )
         goto fail;
     m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, s->memfd, 0);
@@ -165,9 +175,36 @@ void pvr_sim_set_pump(pvr_sim *s, void (*pump)(void *opaque), void *opaque)
 
 void *pvr_sim_guest_page(pvr_sim *s, uint64_t gfn)
 {
+    void *page;
+
     if ( gfn >= s->mem_pages )
         return NULL;
-    return s->guest_mem + gfn * PVR_PAGE_SIZE;
+    pthread_mutex_lock(&s->lock);
+    page = s->guest_mem + sim__frame_off(s, gfn);
+    pthread_mutex_unlock(&s->lock);
+    return page;
+}
+
+int pvr_sim_p2m_move(pvr_sim *s, uint64_t gfn)
+{
+    uint8_t *old, *new;
+    int rc = 0;
+
+    if ( gfn >= s->mem_pages )
+        return -EINVAL;
+    pthread_mutex_lock(&s->lock);
+    if ( s->spare_used == SIM_SPARE_FRAMES )
+        rc = -ENOSPC;
+    else
+    {
+        old = s->guest_mem + sim__frame_off(s, gfn);
+        s->p2m[gfn] = (uint32_t)(s->mem_pages + s->spare_used++);
+        new = s->guest_mem + sim__frame_off(s, gfn);
+        memcpy(new, old, PVR_PAGE_SIZE);
+        memset(old, SIM_STALE_BYTE, PVR_PAGE_SIZE);
+    }
+    pthread_mutex_unlock(&s->lock);
+    return rc;
 }
 
 void pvr_sim_kill_domain(pvr_sim *s)
@@ -279,9 +316,11 @@ static int sim_fmem_map(pvr_port *p, uint32_t domid, int prot, size_t nr,
             errs_out[i] = -EINVAL;
             continue;
         }
+        pthread_mutex_lock(&s->lock);
         m = mmap(area + i * PVR_PAGE_SIZE, PVR_PAGE_SIZE, prot,
                  MAP_SHARED | MAP_FIXED, s->memfd,
-                 (off_t)(gfns[i] * PVR_PAGE_SIZE));
+                 sim__frame_off(s, gfns[i]));
+        pthread_mutex_unlock(&s->lock);
         errs_out[i] = m == MAP_FAILED ? -errno : 0;
     }
     pthread_mutex_lock(&s->lock);

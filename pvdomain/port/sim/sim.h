@@ -4,8 +4,9 @@
  *
  * Theory of operation.  pvr_port_open("sim") gives a port whose backend
  * models one guest domain in process:
- *  - guest memory: a memfd of mem_pages pages, indexed by gfn, mapped by
- *    the fmem hooks exactly as privcmd maps foreign frames;
+ *  - guest memory: a memfd of mem_pages pages, indexed by gfn through a
+ *    p2m that a test can change (pvr_sim_p2m_move()), mapped by the fmem
+ *    hooks exactly as privcmd maps foreign frames;
  *  - event channels: a port table whose fd is a semaphore eventfd, one
  *    count per pending port, with Linux evtchn mask-on-delivery semantics;
  *  - IOREQ servers: real shared IOREQ and buffered-IOREQ pages, ranges
@@ -56,8 +57,19 @@ int pvr_sim_set_domain(pvr_sim *s, uint32_t domid, unsigned int nr_vcpus,
  */
 void pvr_sim_set_pump(pvr_sim *s, void (*pump)(void *opaque), void *opaque);
 
-/* Guest memory seen by the guest: gfn's page, or NULL outside RAM. */
+/* Guest memory seen by the guest: gfn's page, or NULL outside RAM.
+ * Pages are contiguous only while no gfn among them was moved. */
 void *pvr_sim_guest_page(pvr_sim *s, uint64_t gfn);
+
+/*
+ * Give gfn a new frame, as Xen's p2m changes under a balloon or paging:
+ * its content moves there, and the old frame, which mappings made
+ * before still reach, is filled with SIM_STALE_BYTE.  Xen then sends
+ * IOREQ_TYPE_INVALIDATE; here the test does (pvr_sim_io()).  -EINVAL
+ * outside RAM, -ENOSPC after 64 moves.
+ */
+#define SIM_STALE_BYTE 0xdb
+int pvr_sim_p2m_move(pvr_sim *s, uint64_t gfn);
 
 /*
  * Issue one ioreq from vCPU vcpu and wait for its completion.  req's

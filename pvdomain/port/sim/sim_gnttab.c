@@ -121,7 +121,7 @@ static int sim_map(pvr_port *p, uint32_t domid, unsigned int count,
         /* Alias the granting guest's frame, as a grant mapping does. */
         else if ( mmap(area + i * PVR_PAGE_SIZE, PVR_PAGE_SIZE, prot,
                        MAP_SHARED | MAP_FIXED, s->memfd,
-                       (off_t)(g->gfn * PVR_PAGE_SIZE)) == MAP_FAILED )
+                       sim__frame_off(s, g->gfn)) == MAP_FAILED )
             rc = -errno;
     }
     if ( rc == 0 )

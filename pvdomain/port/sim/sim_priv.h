@@ -6,6 +6,7 @@
 #define PVR_SIM_PRIV_H
 
 #include <pthread.h>
+#include <sys/types.h>
 
 #include "port/backend.h"
 #include "port/sim/sim.h"
@@ -83,6 +84,9 @@ struct sim_view {
     uint64_t *remap;        /* per gfn: target gfn + 1, or 0 */
 };
 
+/* Frames past the guest's RAM that pvr_sim_p2m_move() gives out. */
+#define SIM_SPARE_FRAMES 64
+
 struct pvr_sim {
     pthread_mutex_t lock;
     pthread_cond_t cond;
@@ -93,8 +97,10 @@ struct pvr_sim {
     bool dead;
     unsigned int pause_count;
 
-    int memfd;
-    uint8_t *guest_mem;     /* the guest's own view */
+    int memfd;              /* mem_pages frames, then SIM_SPARE_FRAMES */
+    uint8_t *guest_mem;     /* every frame of memfd, linearly */
+    uint32_t *p2m;          /* gfn -> frame: identity until moved */
+    unsigned int spare_used;
     unsigned int fmem_pages;
     unsigned int resources;
 
@@ -165,5 +171,11 @@ extern const struct pvr_gnttab_ops sim__gnttab_ops;
 extern const struct pvr_dm_ops sim__dm_ops;
 extern const struct pvr_xs_ops sim__xs_ops;
 extern const struct pvr_altp2m_ops sim__altp2m_ops;
+
+/* The memfd offset of gfn's frame (gfn < mem_pages); under s->lock. */
+static inline off_t sim__frame_off(const pvr_sim *s, uint64_t gfn)
+{
+    return (off_t)s->p2m[gfn] * PVR_PAGE_SIZE;
+}
 
 #endif /* PVR_SIM_PRIV_H */
