@@ -143,6 +143,30 @@ void nvme__dbbuf_attach(pvr_nvme *n, uint16_t qid)
         nvme__fatal(n, "shadow doorbell buffers not writable");
 }
 
+/* Map both pages; one that cannot be mapped goes through the port. */
+static void dbbuf_map(pvr_nvme *n)
+{
+    struct nvme_dbbuf *b = &n->dbbuf;
+    unsigned int pages;
+
+    nvme__map(n, b->dbs, NVME_PAGE, PROT_READ | PROT_WRITE, &b->dbs_map,
+              &pages);
+    nvme__map(n, b->eis, NVME_PAGE, PROT_READ | PROT_WRITE, &b->eis_map,
+              &pages);
+}
+
+void nvme__dbbuf_remap(pvr_nvme *n)
+{
+    struct nvme_dbbuf *b = &n->dbbuf;
+
+    if ( !b->on )
+        return;
+    nvme__unmap(n, b->dbs_map, 1);
+    nvme__unmap(n, b->eis_map, 1);
+    b->dbs_map = b->eis_map = NULL;
+    dbbuf_map(n);
+}
+
 void nvme__dbbuf_off(pvr_nvme *n)
 {
     struct nvme_dbbuf *b = &n->dbbuf;
@@ -176,15 +200,7 @@ uint16_t nvme__dbbuf_config(pvr_nvme *n, struct nvme_cmd *c)
     nvme__dbbuf_off(n);
     n->dbbuf.dbs = dbs;
     n->dbbuf.eis = eis;
-    {
-        unsigned int pages;
-
-        /* Unmappable: the port copies each access instead. */
-        nvme__map(n, dbs, NVME_PAGE, PROT_READ | PROT_WRITE,
-                  &n->dbbuf.dbs_map, &pages);
-        nvme__map(n, eis, NVME_PAGE, PROT_READ | PROT_WRITE,
-                  &n->dbbuf.eis_map, &pages);
-    }
+    dbbuf_map(n);
     n->dbbuf.on = true;
     n->stats.dbbuf_configs++;
     /* The spec's "existing when the command ran", too. */

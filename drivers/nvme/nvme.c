@@ -84,6 +84,11 @@ int pvr_nvme_create(const struct pvr_nvme_config *cfg, pvr_nvme **out)
     }
     nvme__pci_init(n);
     nvme__features_reset(n);
+    /* Queue mappings follow the guest's memory map (queue.c). */
+    rc = pvr_port_invalidate_hook_add(n->port, nvme__remap, n);
+    if ( rc )
+        goto fail;
+    n->hooked = true;
     *out = n;
     return 0;
 
@@ -114,6 +119,8 @@ void pvr_nvme_destroy(pvr_nvme *n)
 
     if ( !n )
         return;
+    if ( n->hooked )
+        pvr_port_invalidate_hook_del(n->port, nvme__remap, n);
     /* Orphan everything, then let the device hand back what it holds. */
     n->gen++;
     if ( n->blk )

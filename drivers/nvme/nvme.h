@@ -92,6 +92,7 @@ struct pvr_nvme_stats {
     uint64_t held;              /* commands held now (a gauge) */
     uint64_t doorbells;         /* MMIO doorbell writes */
     uint64_t dbbuf_configs;     /* Doorbell Buffer Configs accepted */
+    uint64_t remaps;            /* queue mappings remade (INVALIDATE) */
     /*
      * Where a read's or write's time goes, summed over those that
      * succeeded (FUA writes left out: their flush is a second device

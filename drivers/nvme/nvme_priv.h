@@ -164,6 +164,7 @@ struct nvme_features {
 
 struct pvr_nvme {
     pvr_port *port;
+    bool hooked;                    /* its port invalidate hook is added */
     uint32_t domid;
     uint32_t sbdf;
     pvr_blkdev *blk;
@@ -249,6 +250,7 @@ void nvme__unmap(pvr_nvme *n, uint8_t *map, unsigned int pages);
 bool nvme__alive(const pvr_nvme *n);
 void nvme__sq_map(pvr_nvme *n, struct nvme_sq *sq);
 void nvme__cq_map(pvr_nvme *n, struct nvme_cq *cq);
+void nvme__remap(void *opaque);
 void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq);
 void nvme__cq_free(pvr_nvme *n, struct nvme_cq *cq);
 void nvme__process(pvr_nvme *n);
@@ -260,6 +262,7 @@ void nvme__flush_irqs(pvr_nvme *n);
 uint16_t nvme__dbbuf_config(pvr_nvme *n, struct nvme_cmd *c);
 void nvme__dbbuf_attach(pvr_nvme *n, uint16_t qid);
 void nvme__dbbuf_off(pvr_nvme *n);
+void nvme__dbbuf_remap(pvr_nvme *n);
 void nvme__dbbuf_read(pvr_nvme *n);
 bool nvme__dbbuf_publish(pvr_nvme *n);
 

@@ -84,6 +84,39 @@ void nvme__unmap(pvr_nvme *n, uint8_t *map, unsigned int pages)
                 pages);
 }
 
+/*
+ * Xen changed the guest's memory map (IOREQ_TYPE_INVALIDATE, e.g. a
+ * balloon gave frames back): a foreign mapping keeps the frame it was
+ * made with, so every queue and shadow doorbell mapping is dropped and
+ * made again from the same guest address, as QEMU drops its mapcache.
+ * One that cannot be mapped now goes through the port per access, as
+ * at creation.  Runs from the port's invalidate hook, between requests.
+ */
+void nvme__remap(void *opaque)
+{
+    pvr_nvme *n = opaque;
+    unsigned int q;
+
+    for ( q = 0; q < NVME_NR_QUEUES; q++ )
+    {
+        struct nvme_sq *sq = &n->sq[q];
+        struct nvme_cq *cq = &n->cq[q];
+
+        if ( sq->used )
+        {
+            nvme__unmap(n, sq->map, sq->map_pages);
+            nvme__sq_map(n, sq);
+        }
+        if ( cq->used )
+        {
+            nvme__unmap(n, cq->map, cq->map_pages);
+            nvme__cq_map(n, cq);
+        }
+    }
+    nvme__dbbuf_remap(n);
+    n->stats.remaps++;
+}
+
 void nvme__sq_free(pvr_nvme *n, struct nvme_sq *sq)
 {
     nvme__unmap(n, sq->map, sq->map_pages);

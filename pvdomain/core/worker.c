@@ -253,7 +253,7 @@ static void nvme_log_stats(const struct worker *w)
              (unsigned long long)mc.invalidations);
     pvr_info(COMP, "nvme: admin %llu io %llu errors %llu msis %llu "
              "intx %llu fatal %llu resets %llu bar-moves %llu bar0 %#llx "
-             "doorbells %llu shadow-doorbells %s",
+             "doorbells %llu shadow-doorbells %s remaps %llu",
              (unsigned long long)st.admin_cmds,
              (unsigned long long)st.io_cmds,
              (unsigned long long)st.errors, (unsigned long long)st.msis,
@@ -262,7 +262,8 @@ static void nvme_log_stats(const struct worker *w)
              (unsigned long long)st.bar_moves,
              (unsigned long long)pvr_nvme_bar0(w->nvme),
              (unsigned long long)st.doorbells,
-             st.dbbuf_configs ? "used" : "unused");
+             st.dbbuf_configs ? "used" : "unused",
+             (unsigned long long)st.remaps);
     log_nvme_times("reads", &st.reads);
     log_nvme_times("writes", &st.writes);
 }

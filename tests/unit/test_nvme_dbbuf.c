@@ -15,7 +15,8 @@
  * lost); a CQ full of completions asks for the next head update; a
  * shadow tail or head beyond the queue sets CSTS.CFS and a reset clears
  * it and turns shadow doorbells off; pages that cannot be mapped are
- * reached through the port.
+ * reached through the port; pages Xen gives new frames (INVALIDATE) are
+ * mapped again.
  * Cannot prove: real concurrency between a vCPU and pvdomaind (the race
  * is staged at the one point where it matters), that Linux agrees
  * (tests/host).
@@ -507,6 +508,46 @@ static void test_unmappable(void)
     CHECK(copied >= 2);
 }
 
+/*
+ * Xen gives the admin and I/O queues' pages and both shadow doorbell
+ * pages new frames and says so with IOREQ_TYPE_INVALIDATE: the
+ * controller maps them again (no mapping leaked), and admin and I/O
+ * commands through the moved pages are right.  Without the remap it
+ * would fetch the old frames, now SIM_STALE_BYTE: every SQE opcode
+ * 0xdb, an Invalid Opcode completion at best.
+ */
+static void test_invalidate(void)
+{
+    struct env e;
+    pvr_ioreq_slot inv = { .type = PVR_IOREQ_TYPE_INVALIDATE,
+                           .count = 1, .size = 4 };
+    uint64_t moved[6];
+    unsigned long before;
+    unsigned int i;
+
+    open_shadow(&e, 0, 16);
+    round_trip(&e, 1, 0, nvdrv_alloc(&e.d, 1), 1);
+    moved[0] = e.d.q[0].sq;
+    moved[1] = e.d.q[0].cq;
+    moved[2] = e.d.q[1].sq;
+    moved[3] = e.d.q[1].cq;
+    moved[4] = e.d.dbs;
+    moved[5] = e.d.eis;
+    for ( i = 0; i < 6; i++ )
+        REQUIRE(pvr_sim_p2m_move(e.st.sim, moved[i] >> 12) == 0);
+    before = mapped_pages(&e);
+    CHECK_EQ(pvr_sim_io_raw(e.st.sim, pvr_ioreq_server_id(e.st.srv), 0,
+                            &inv), 0);
+    CHECK_EQ(stats(&e).remaps, 1);
+    CHECK_EQ(mapped_pages(&e), before);
+    round_trip(&e, 1, 8, nvdrv_alloc(&e.d, 1), 2);
+    CHECK_EQ(oacs(&e) & 0x100, 0x100);
+    round_trip(&e, 1, 16, nvdrv_alloc(&e.d, 1), 3);
+    CHECK_EQ(stats(&e).fatal, 0);
+    CHECK_EQ(stats(&e).errors, 0);
+    env_close(&e);
+}
+
 int main(void)
 {
     pvr_log_open(7, PVR_LOG_ERROR, 2);
@@ -518,5 +559,6 @@ int main(void)
     test_cq_full();
     test_hostile();
     test_unmappable();
+    test_invalidate();
     return check_result("test_nvme_dbbuf");
 }
