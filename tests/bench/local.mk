@@ -23,3 +23,13 @@ tests_bench_bench_blkfront_LDADD = $(PVR_TEST_LIBS)
 EXTRA_PROGRAMS += tests/bench/bench_vtl
 tests_bench_bench_vtl_SOURCES = tests/bench/bench_vtl.c
 tests_bench_bench_vtl_LDADD = $(PVR_TEST_LIBS)
+
+# make bench-xen: the benchmark jobs of tests/host/benches, on Debian's
+# Xen under QEMU (as root: the harness builds and boots a dom0).  They
+# print figures as they come; summary.json in BENCH_XEN_OUT keeps them.
+BENCH_XEN = nvme-bench
+BENCH_XEN_OUT = $(abs_builddir)/bench-xen
+bench-xen: stage-host
+	$(srcdir)/tests/host/run --stage $(STAGEDIR) --bench $(BENCH_XEN) \
+		--out $(BENCH_XEN_OUT) --timeout 3600
+.PHONY: bench-xen

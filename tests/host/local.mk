@@ -33,7 +33,7 @@ EXTRA_DIST += \
 	tests/host/jobs/smoke.sh \
 	tests/host/jobs/nvme-xtf.sh \
 	tests/host/jobs/nvme-blkback.sh \
-	tests/host/jobs-pending/nvme-bench.sh \
+	tests/host/benches/nvme-bench.sh \
 	tests/host/jobs/nvme-hvmloader.sh \
 	tests/host/jobs/tpm-xtf.sh \
 	tests/host/jobs/tpm-linux.sh \

@@ -48,8 +48,9 @@ REBOOT_MIN_SECONDS = 300
 MAX_BOOTS = 4
 
 
-def available_jobs() -> list[str]:
-    return sorted(p.stem for p in (HOST_DIR / "jobs").glob("*.sh"))
+def available_jobs(kind: str = "jobs") -> list[str]:
+    """The jobs of tests/host/jobs (the test command's) or benches."""
+    return sorted(p.stem for p in (HOST_DIR / kind).glob("*.sh"))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -61,7 +62,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="directory with bin/ and guest/ for the payload")
     p.add_argument("--jobs",
                    help="comma-separated jobs (default: all of "
-                        "tests/host/jobs)")
+                        "tests/host/jobs, or none with --bench)")
+    p.add_argument("--bench",
+                   help="comma-separated benchmark jobs of "
+                        "tests/host/benches to run (after --jobs)")
     p.add_argument("--cache", type=Path,
                    default=Path(os.environ.get("PVR_CACHE",
                                                "/var/cache/pvdomain")),
@@ -94,17 +98,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def select_jobs(spec: str | None) -> list[str]:
-    known = available_jobs()
+def select_jobs(spec: str | None, kind: str = "jobs") -> list[str]:
+    known = available_jobs(kind)
     if spec is None:
         return known
     jobs = [j.strip() for j in spec.split(",") if j.strip()]
+    option = "--bench" if kind == "benches" else "--jobs"
     for j in jobs:
         if not JOB_NAME.match(j) or j not in known:
-            raise HarnessError(f"unknown job {j!r}; jobs are: "
+            raise HarnessError(f"{option}: unknown job {j!r}; they are: "
                                + ", ".join(known))
     if not jobs:
-        raise HarnessError("--jobs names no job")
+        raise HarnessError(f"{option} names no job")
     return jobs
 
 
@@ -367,7 +372,10 @@ def _run(args: argparse.Namespace, extra: dict[str, Any]) -> Flight:
     if args.xen is not None and not args.xen.is_file():
         raise HarnessError(f"--xen {args.xen}: no such file; build one "
                            "with xen-patches/build")
-    jobs = select_jobs(args.jobs)
+    jobs = (select_jobs(args.jobs) if args.jobs or not args.bench
+            else [])
+    benches = select_jobs(args.bench, "benches") if args.bench else []
+    jobs += benches
     out = args.out.resolve()
     prepare_out(out)
     cache_dir = args.cache.resolve()
@@ -411,7 +419,7 @@ def _run(args: argparse.Namespace, extra: dict[str, Any]) -> Flight:
     extra["xen"] = {"file": xen_name, "append": args.xen_append}
 
     t = time.monotonic()
-    pl = payload.assemble(out, args.stage, im, jobs, {
+    pl = payload.assemble(out, args.stage, im, jobs, benches, {
         "PVR_FLIGHT": str(number),
         "PVR_STEP_TIMEOUT": str(args.step_timeout),
         "PVR_XEN_FILE": xen_name,

@@ -7,7 +7,8 @@
       guest/linux/     vmlinuz, initrd-tpm.img: the Linux test guest
       paravisor/       the stage's paravisor domain image (vmlinuz,
                        initrd.img, manifest.json), when it was built
-      host/            dom0/, lib/, jobs/ of tests/host
+      host/            dom0/, lib/, jobs/ of tests/host, and the
+                       benchmark jobs asked for (tests/host/benches)
       run.conf         shell variables: flight, boot, jobs, timeouts
     /pvr/out           (share "pvrout", read-write; OUT/dom0 on the host,
                        OUT/dom0-N for a flight's boot N > 1)
@@ -47,8 +48,9 @@ def _link_or_copy(src: Path, dst: Path) -> None:
 
 
 def assemble(out: Path, stage: Path | None, images: Images, jobs: list[str],
-             settings: dict[str, str]) -> Payload:
-    """Create OUT/payload and an empty OUT/dom0; return their paths."""
+             benches: list[str], settings: dict[str, str]) -> Payload:
+    """Create OUT/payload and an empty OUT/dom0; return their paths.
+    The benchmark jobs named in `benches` join host/jobs/."""
     root = out / "payload"
     results = out / "dom0"
     for d in (root, results):
@@ -72,6 +74,9 @@ def assemble(out: Path, stage: Path | None, images: Images, jobs: list[str],
         _link_or_copy(f, linux / f.name)
     for part in HOST_PARTS:
         shutil.copytree(HOST_DIR / part, root / "host" / part)
+    for name in benches:
+        shutil.copy2(HOST_DIR / "benches" / f"{name}.sh",
+                     root / "host" / "jobs" / f"{name}.sh")
     pl = Payload(root=root, out=results, conf=dict(settings))
     _write_conf(pl, jobs, 1)
     return pl
