@@ -164,6 +164,9 @@ class BootLoopTest(unittest.TestCase):
              (ready() + job_lost("b"), "hang"),
              (ready() + job_ok("c") + END, "exit")])
         self.assertEqual(len(info["boots"]), 3)
+        self.assertEqual([i["jobs"] for i in info["boots"]],
+                         [["a", "b", "c"], ["b", "c"], ["c"]])
+        self.assertTrue(info["boots"][2]["clean"])
         b = flight.jobs["b"]
         self.assertEqual(b.status, "fail")
         self.assertEqual([s.status for s in b.steps], ["fail"])

@@ -243,9 +243,9 @@ class BootEnd:
 
 def _boot(args: argparse.Namespace, flight: Flight, im: images.Images,
           pl: payload.Payload, out: Path, phases: dict[str, float],
-          boot: int, timeout: float) -> BootEnd:
-    """Boot QEMU once and run pl's jobs until the runner ends, the host
-    is lost or `timeout` seconds pass."""
+          boot: int, jobs: list[str], timeout: float) -> BootEnd:
+    """Boot QEMU once and run `jobs` (pl's run.conf names them) until the
+    runner ends, the host is lost or `timeout` seconds pass."""
     suffix = "" if boot == 1 else f"-{boot}"
     serial = out / f"serial{suffix}.log"
     xen = im.xen if args.xen is None else out / "xen"
@@ -256,7 +256,6 @@ def _boot(args: argparse.Namespace, flight: Flight, im: images.Images,
                           memory_mib=args.memory,
                           dom0_mib=args.dom0_memory, smp=2)
     flight.events = {}
-    jobs = [j for j, f in flight.jobs.items() if not f.finished]
     mon = Monitor(flight, pl.out / "results.jsonl", args.boot_timeout,
                   suffix)
     res = qemu.run(cfg, timeout, mon.poll)
@@ -316,8 +315,9 @@ def _boots(args: argparse.Namespace, flight: Flight, im: images.Images,
     n = flight.number
     boots: list[dict[str, Any]] = []
     boot = 1
+    jobs = list(flight.jobs)
     while True:
-        end = _boot(args, flight, im, pl, out, phases, boot,
+        end = _boot(args, flight, im, pl, out, phases, boot, jobs,
                     deadline - time.monotonic())
         boots.append(end.info)
         left = deadline - time.monotonic()
@@ -337,7 +337,8 @@ def _boots(args: argparse.Namespace, flight: Flight, im: images.Images,
         report.say(n, f"{end.lost}; boot {boot + 1} runs again: "
                       f"{' '.join(again)}")
         boot += 1
-        pl = payload.next_boot(pl, out / f"dom0-{boot}", again, boot)
+        jobs = again
+        pl = payload.next_boot(pl, out / f"dom0-{boot}", jobs, boot)
     last = boots[-1]
     why = str(last["qemu"]["describe"])
     if last["lost"]:
