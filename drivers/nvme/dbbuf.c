@@ -155,15 +155,20 @@ static void dbbuf_map(pvr_nvme *n)
               &pages);
 }
 
-void nvme__dbbuf_remap(pvr_nvme *n)
+static void dbbuf_unmap(pvr_nvme *n)
 {
     struct nvme_dbbuf *b = &n->dbbuf;
 
-    if ( !b->on )
-        return;
     nvme__unmap(n, b->dbs_map, 1);
     nvme__unmap(n, b->eis_map, 1);
     b->dbs_map = b->eis_map = NULL;
+}
+
+void nvme__dbbuf_remap(pvr_nvme *n)
+{
+    if ( !n->dbbuf.on )
+        return;
+    dbbuf_unmap(n);
     dbbuf_map(n);
 }
 
@@ -172,9 +177,7 @@ void nvme__dbbuf_off(pvr_nvme *n)
     struct nvme_dbbuf *b = &n->dbbuf;
     unsigned int q;
 
-    nvme__unmap(n, b->dbs_map, 1);
-    nvme__unmap(n, b->eis_map, 1);
-    b->dbs_map = b->eis_map = NULL;
+    dbbuf_unmap(n);
     b->dbs = b->eis = 0;
     b->on = false;
     for ( q = 0; q < NVME_NR_QUEUES; q++ )
